@@ -1,0 +1,46 @@
+# The reviewer's developer entry points. `make demo` and `make test` set up a fresh
+# machine from nothing but Python 3.11+.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit docs docs-check bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Review the bundled incident: a "small bug fix" whose plan destroys an environment.
+demo: $(STAMP)
+	$(BIN)/reviewer review --demo --llm off || test $$? -eq 1
+
+## Lint, types, generated docs and the whole test suite.
+test: $(STAMP) lint typecheck docs-check unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check reviewer tests scripts benchmarks
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+docs-check: $(STAMP)
+	$(BIN)/python scripts/gen_detector_docs.py --check
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+## Regenerate docs/detectors/ from the detector registry.
+docs: $(STAMP)
+	$(BIN)/python scripts/gen_detector_docs.py
+
+## Benchmarks (not part of `make test`); figures go to benchmarks/README.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,277 @@
+"""The ``reviewer`` command line. Thin: parse arguments, call the service, render, exit.
+
+Exit codes: 0 below ``--fail-on``; 1 at or above it; 2 for usage, input and internal errors.
+Heavy modules are imported inside the commands so ``reviewer --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from reviewer.service import ReviewRequest
+    from reviewer.verdict.model import Verdict
+
+EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+
+RISK_LEVELS = ("low", "medium", "high", "critical")
+KINDS = ("diff", "terraform-plan", "cloudformation-changeset", "pulumi-preview", "kubernetes",
+         "sql", "shell", "hcl", "github-workflow")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with code 2 and a one-line message on usage errors."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_ERROR, f"reviewer: error: {message}\n")
+
+
+def _csv(value: str) -> list[str]:
+    return [v for v in (s.strip() for s in value.split(",")) if v]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = _Parser(
+        prog="reviewer",
+        description="Review a change before it ships: how dangerous it is, why, and whether "
+                    "it does what its author says.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    rv = sub.add_parser("review", help="review a diff, plan, change set, manifest or script",
+                        description="Review one change made of one or more artifacts.")
+    rv.add_argument("inputs", nargs="*", metavar="FILE",
+                    help="artifacts to review; '-' reads standard input")
+    rv.add_argument("--git", metavar="RANGE",
+                    help="review a git range (e.g. main..HEAD): diff, commits, full files")
+    rv.add_argument("--repo", default=".", help="repository for --git (default: .)")
+    rv.add_argument("--demo", action="store_true",
+                    help="review the bundled demo incident (no input, key or network needed)")
+    rv.add_argument("--title", default="", help="the change's stated title (PR title)")
+    rv.add_argument("--description", default="", help="the change's stated description")
+    rv.add_argument("--description-file", metavar="FILE", help="read the description from FILE")
+    rv.add_argument("--ai-assisted", action="store_true",
+                    help="the change was written with an AI assistant or agent")
+    rv.add_argument("--kind", choices=KINDS, help="input kind (default: detected)")
+    rv.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    rv.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    rv.add_argument("--fail-on", choices=RISK_LEVELS, default="critical",
+                    help="exit 1 when the risk is at or above this level (default: critical)")
+    rv.add_argument("--select", type=_csv, default=[], metavar="CODES",
+                    help="only these detectors (codes or prefixes, comma-separated)")
+    rv.add_argument("--ignore", type=_csv, default=[], metavar="CODES",
+                    help="skip these detectors (codes or prefixes, comma-separated)")
+    rv.add_argument("--strict", action="store_true",
+                    help="re-raise detector crashes instead of recording them")
+    rv.add_argument("--keep-going", action="store_true",
+                    help="record unreadable inputs in the verdict's coverage instead of exiting 2")
+    rv.add_argument("--llm", choices=("auto", "off"), default="auto",
+                    help="the LLM judge (default: auto, used when a model is configured)")
+    rv.add_argument("--max-input-size", metavar="SIZE",
+                    help="largest input to read, e.g. 256M (default: 256M or "
+                         "$REVIEWER_MAX_INPUT_BYTES)")
+    rv.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    det = sub.add_parser("detectors", help="list or explain the detectors")
+    det_sub = det.add_subparsers(dest="detectors_command", parser_class=_Parser)
+    dl = det_sub.add_parser("list", help="list every detector")
+    dl.add_argument("--format", choices=("text", "json"), default="text")
+    de = det_sub.add_parser("explain", help="print a detector's documentation")
+    de.add_argument("code", help="detector code, e.g. TF001")
+
+    sub.add_parser("schema", help="print the JSON schema of the verdict")
+    return parser
+
+
+def _write(text: str, output: str | None, stream: TextIO) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        stream.write(text)
+
+
+def _use_colour(choice: str, stream: TextIO) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+def _demo_request(args: argparse.Namespace) -> ReviewRequest:
+    import tomllib
+    from importlib import resources
+
+    from reviewer.parsers.reading import decode
+    from reviewer.service import ReviewRequest
+
+    demo = resources.files("reviewer") / "demo"
+    meta = tomllib.loads((demo / "cost-env-recreate.toml").read_text(encoding="utf-8"))
+    artifacts = [decode((demo / name).read_bytes(), f"demo/{name}") for name in meta["files"]]
+    return ReviewRequest(
+        artifacts=artifacts,
+        title=args.title or meta["title"],
+        description=args.description or meta["description"],
+        ai_assisted=args.ai_assisted or bool(meta.get("ai_assisted", False)),
+    )
+
+
+def _git_request(args: argparse.Namespace, request: ReviewRequest) -> None:
+    from reviewer.parsers.git_range import load_git_range, review_document
+
+    change = load_git_range(args.git, repo=args.repo)
+    request.documents.append(review_document(change))
+
+
+def _build_request(args: argparse.Namespace) -> ReviewRequest:
+    from reviewer.errors import InputError, UsageError
+    from reviewer.limits import parse_size
+    from reviewer.models import InputKind
+    from reviewer.parsers.reading import read_artifact
+    from reviewer.service import ReviewRequest
+
+    if args.demo:
+        return _demo_request(args)
+    if not args.inputs and not args.git:
+        raise UsageError("nothing to review: give FILE arguments, '-' for stdin, --git RANGE "
+                         "or --demo")
+    limit = None
+    if args.max_input_size:
+        try:
+            limit = parse_size(args.max_input_size)
+        except ValueError as exc:
+            raise UsageError(f"--max-input-size: {exc}") from None
+    description = args.description
+    if args.description_file:
+        description = read_artifact(args.description_file, limit=limit).text
+    kind = InputKind(args.kind) if args.kind else None
+    request = ReviewRequest(title=args.title, description=description,
+                            ai_assisted=args.ai_assisted, include=args.select,
+                            exclude=args.ignore, strict=args.strict,
+                            raise_on_input_error=not args.keep_going)
+    for path in args.inputs:
+        try:
+            request.artifacts.append(read_artifact(path, kind=kind, limit=limit))
+        except InputError as exc:
+            if not args.keep_going:
+                raise
+            request.input_errors.append(exc)
+    if args.git:
+        _git_request(args, request)
+    return request
+
+
+def _llm_reason(choice: str) -> str:
+    if choice == "off":
+        return "disabled with --llm off; deterministic review only"
+    return "no LLM is configured; deterministic review only"
+
+
+def _render(verdict: Verdict, fmt: str, colour: bool) -> str:
+    from reviewer.render import render_json, render_markdown, render_terminal
+
+    if fmt == "json":
+        return render_json(verdict)
+    if fmt == "markdown":
+        return render_markdown(verdict)
+    return render_terminal(verdict, colour=colour)
+
+
+def cmd_review(args: argparse.Namespace, stdout: TextIO) -> int:
+    """``reviewer review``."""
+    from reviewer.models import RiskLevel
+    from reviewer.service import review
+
+    request = _build_request(args)
+    request.llm_reason = _llm_reason(args.llm)
+    verdict = review(request)
+    colour = not args.output and args.format == "text" and _use_colour(args.color, stdout)
+    _write(_render(verdict, args.format, colour), args.output, stdout)
+    return EXIT_FAIL if verdict.risk >= RiskLevel(args.fail_on) else EXIT_OK
+
+
+def cmd_detectors(args: argparse.Namespace, stdout: TextIO) -> int:
+    """``reviewer detectors list|explain``."""
+    import json
+
+    from reviewer.detectors import ALL_DETECTORS
+    from reviewer.errors import UsageError
+
+    if args.detectors_command == "explain":
+        from reviewer.detectors.docs import render_page
+        from reviewer.detectors.registry import by_code
+
+        stdout.write(render_page(by_code(args.code)))
+        return EXIT_OK
+    if args.detectors_command != "list":
+        raise UsageError("say `reviewer detectors list` or `reviewer detectors explain CODE`")
+    if args.format == "json":
+        rows = [{"code": c.code, "name": c.name, "family": c.family,
+                 "severity": c.severity.value, "confidence": c.confidence.value,
+                 "kinds": [k.value for k in c.kinds], "summary": c.summary()}
+                for c in ALL_DETECTORS]
+        stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    for c in ALL_DETECTORS:
+        stdout.write(f"{c.code:7} {c.severity.value:8} {c.name:36} {c.summary()}\n")
+    return EXIT_OK
+
+
+def cmd_schema(stdout: TextIO) -> int:
+    """``reviewer schema``."""
+    import json
+
+    from reviewer.verdict.model import Verdict
+
+    stdout.write(json.dumps(Verdict.model_json_schema(), indent=2) + "\n")
+    return EXIT_OK
+
+
+def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser, stdout: TextIO) -> int:
+    if args.version:
+        from reviewer import __version__
+
+        stdout.write(f"reviewer {__version__}\n")
+        return EXIT_OK
+    if args.command == "review":
+        return cmd_review(args, stdout)
+    if args.command == "detectors":
+        return cmd_detectors(args, stdout)
+    if args.command == "schema":
+        return cmd_schema(stdout)
+    parser.print_help(stdout)
+    return EXIT_ERROR
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:
+    """Run the CLI and return its exit code."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.CRITICAL,
+                        format="%(levelname)s %(name)s: %(message)s", stream=err)
+    from reviewer.errors import ReviewerError
+
+    try:
+        return _dispatch(args, parser, out)
+    except ReviewerError as exc:
+        err.write(f"reviewer: error: {exc}\n")
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - boundary: never a traceback for users
+        logging.getLogger("reviewer").debug("internal error", exc_info=True)
+        err.write(f"reviewer: internal error: {type(exc).__name__}: {exc} "
+                  "(run with -v for details; please report it)\n")
+        return EXIT_ERROR

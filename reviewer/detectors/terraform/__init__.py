@@ -1,0 +1,1 @@
+"""Detectors for Terraform / OpenTofu plans (``terraform show -json``)."""

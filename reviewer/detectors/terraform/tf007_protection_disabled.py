@@ -1,0 +1,99 @@
+"""TF007: a deletion protection or final-snapshot guard is switched off."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from reviewer.detectors.base import Detector
+from reviewer.detectors.terraform._common import environment_label, fmt, location
+from reviewer.models import Confidence, Finding, InputKind, Severity
+from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan
+from reviewer.resources import PROTECTION_ATTRIBUTES, PROTECTION_STRING_ATTRIBUTES
+
+
+def _transitions(rc: ResourceChange) -> Iterator[tuple[str, object, object, bool]]:
+    """(attribute, before, after, unknown) for every protection that weakens."""
+    pairs: list[tuple[str, object]] = [*PROTECTION_ATTRIBUTES, *PROTECTION_STRING_ATTRIBUTES]
+    for attr, unsafe in pairs:
+        before = rc.value(attr, side="before")
+        if rc.is_unknown(attr):
+            if before is not None and before != unsafe:
+                yield attr, before, "(known after apply)", True
+            continue
+        after = rc.value(attr, side="after")
+        if after is None or type(after) is not type(unsafe):
+            continue
+        if after == unsafe and before != unsafe and (before is not None or rc.actions == ("update",)):
+            yield attr, before, after, False
+
+
+class ProtectionDisabled(Detector[TerraformPlan]):
+    """A resource's deletion protection, termination protection or final snapshot is switched off.
+
+    ## What it detects
+    Updates that weaken a guard against data loss: `deletion_protection`,
+    `deletion_protection_enabled`, `enable_deletion_protection` or `disable_api_termination`
+    going to `false`; `skip_final_snapshot`, `force_destroy`, `force_delete` or
+    `delete_automated_backups` going to `true`; Cognito `deletion_protection` to `INACTIVE`;
+    GCP project `deletion_policy` to `DELETE`. `critical` when the same plan also destroys the
+    resource; `medium` with low confidence when the new value is known only after apply.
+
+    ## Why is this risky?
+    Turning a protection off is the first step of every two-step deletion: the next apply
+    can destroy the resource without any further warning.
+
+    ## Example
+    ```json
+    {"format_version": "1.2", "resource_changes": [
+      {"address": "aws_db_instance.main", "mode": "managed", "type": "aws_db_instance",
+       "name": "main", "change": {"actions": ["update"],
+       "before": {"deletion_protection": true}, "after": {"deletion_protection": false}}}]}
+    ```
+
+    ## Safer alternative
+    Leave protections on in the change that does other work; switch them off only in a
+    separate, reviewed change whose stated intent is the removal:
+    ```json
+    {"format_version": "1.2", "resource_changes": [
+      {"address": "aws_db_instance.main", "mode": "managed", "type": "aws_db_instance",
+       "name": "main", "change": {"actions": ["update"],
+       "before": {"deletion_protection": true, "instance_class": "db.t3.small"},
+       "after": {"deletion_protection": true, "instance_class": "db.t3.medium"}}}]}
+    ```
+
+    ## References
+    - Checkov CKV_AWS_293, CKV_AWS_139, CKV_AWS_150; Trivy AVD-AWS-0177
+    - Elastic detection rule "AWS RDS DB Instance or Cluster Deletion Protection Disabled"
+    """
+
+    code = "TF007"
+    name = "protection-disabled"
+    family = "terraform"
+    kinds = (InputKind.TERRAFORM_PLAN,)
+    severity = Severity.HIGH
+    remediation = (
+        "Keep the protection on. If the resource must go, turn the protection off in its own "
+        "change whose title says so, after a snapshot."
+    )
+
+    def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
+        deleted = {rc.address for rc in doc.resource_changes if rc.is_delete}
+        for rc in doc.resource_changes:
+            if not rc.managed or rc.after is None:
+                continue
+            for attr, before, after, unknown in _transitions(rc):
+                evidence = f"{attr}: {fmt(before)} → {after if unknown else fmt(after)}"
+                if unknown:
+                    yield self.finding(
+                        f"{rc.address}{environment_label(rc)}: {attr} is known only after apply "
+                        "and may switch the protection off",
+                        location(doc, rc), evidence=evidence,
+                        severity=Severity.MEDIUM, confidence=Confidence.LOW,
+                    )
+                    continue
+                also_deleted = rc.address in deleted
+                message = f"{rc.address}{environment_label(rc)}: {attr} switched to {fmt(after)}"
+                if also_deleted:
+                    message += " in the same plan that destroys it"
+                yield self.finding(message, location(doc, rc), evidence=evidence,
+                                   severity=Severity.CRITICAL if also_deleted else None)

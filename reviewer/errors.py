@@ -1,0 +1,71 @@
+"""The reviewer's exception tree.
+
+Every error the reviewer raises on purpose is a ``ReviewerError``::
+
+    ReviewerError
+    ├── UsageError                  # bad flags or arguments; CLI exit 2
+    ├── ConfigError                 # bad or missing settings; CLI exit 2
+    ├── InputError                  # an artifact could not be read; names the file; CLI exit 2
+    │   ├── UnsupportedInputError   # no parser accepts this artifact
+    │   └── ParseError              # the parser for its kind rejected it
+    ├── DetectorError               # a detector crashed; raised only with --strict, recorded otherwise
+    └── GitError                    # a git command failed for --git
+
+Messages are one line, name the object and say what is wrong, so a boundary (the CLI,
+the Slack handler, CI) can print ``str(exc)`` to a human as it is.
+"""
+
+from __future__ import annotations
+
+
+class ReviewerError(Exception):
+    """Base of every error raised on purpose by the reviewer."""
+
+
+class UsageError(ReviewerError):
+    """The command line or API call was used wrongly."""
+
+
+class ConfigError(ReviewerError):
+    """A setting is missing or invalid."""
+
+
+class InputError(ReviewerError):
+    """An input artifact cannot be read.
+
+    ``path`` names the artifact (``-`` for standard input) and ``reason`` says why, so
+    ``str(exc)`` is ``"<path>: <reason>"``.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class UnsupportedInputError(InputError):
+    """No parser accepts the artifact."""
+
+
+class ParseError(InputError):
+    """The parser for the artifact's kind rejected it."""
+
+    def __init__(self, path: str, reason: str, *, kind: str = "", line: int | None = None) -> None:
+        self.kind = kind
+        self.line = line
+        where = f" (line {line})" if line is not None else ""
+        super().__init__(path, f"{reason}{where}")
+
+
+class DetectorError(ReviewerError):
+    """A detector raised while reviewing a document (re-raised only in strict mode)."""
+
+    def __init__(self, code: str, path: str, error: BaseException) -> None:
+        self.code = code
+        self.path = path
+        self.error = error
+        super().__init__(f"detector {code} crashed on {path}: {type(error).__name__}: {error}")
+
+
+class GitError(ReviewerError):
+    """A git command needed for ``--git`` failed."""

@@ -1,0 +1,69 @@
+"""Types every parser shares: the raw artifact, problems found while parsing, documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import ClassVar, Protocol
+
+from reviewer.models import InputKind
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """One input as read: a display path (``-`` for standard input) and its text."""
+
+    path: str
+    text: str
+    kind: InputKind | None = None
+    #: Problems found while reading (e.g. undecodable bytes replaced); carried into coverage.
+    read_problems: tuple[Problem, ...] = ()
+
+
+class ProblemLevel(StrEnum):
+    """How much a parse problem weakens the review."""
+
+    #: Part of the input could not be analysed: the review is incomplete (fail closed).
+    ERROR = "error"
+    #: Part of the input was deliberately not analysed (binary file, unsupported language).
+    SKIPPED = "skipped"
+    #: Worth telling the reader, does not weaken the review.
+    NOTE = "note"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something a parser could not fully read, recorded in the verdict's coverage."""
+
+    path: str
+    message: str
+    level: ProblemLevel = ProblemLevel.ERROR
+    line: int | None = None
+
+
+class Document(Protocol):
+    """What every parsed document offers the engine."""
+
+    kind: ClassVar[InputKind]
+
+    @property
+    def path(self) -> str:
+        """Display path of the artifact the document came from."""
+        ...
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Problems found while parsing (partially unreadable input)."""
+        ...
+
+    def describe(self) -> str:
+        """One phrase saying what was analysed, e.g. ``"42 resource changes"``."""
+        ...
+
+
+@dataclass(slots=True)
+class ParseOutcome:
+    """All documents parsed from one artifact, and what could not be read."""
+
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)

@@ -1,0 +1,281 @@
+"""Terraform / OpenTofu plan JSON (``terraform show -json PLANFILE``) → :class:`TerraformPlan`.
+
+Accepts any ``format_version`` 1.x and ignores keys it does not know, as Terraform's JSON
+compatibility promise asks. Unknown ``actions`` are kept and reported as a coverage error:
+the reviewer cannot say what such a change does, so the verdict fails closed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from reviewer.errors import ParseError
+from reviewer.models import InputKind
+from reviewer.parsers.base import Problem, ProblemLevel
+
+KNOWN_ACTIONS = frozenset({"no-op", "create", "read", "update", "delete", "forget"})
+KNOWN_ACTION_REASONS = frozenset({
+    "replace_because_cannot_update", "replace_because_tainted", "replace_by_request",
+    "replace_by_triggers", "delete_because_no_resource_config", "delete_because_no_module",
+    "delete_because_wrong_repetition", "delete_because_count_index", "delete_because_each_key",
+    "delete_because_no_move_target", "read_because_config_unknown",
+    "read_because_dependency_pending", "read_because_check_nested",
+})
+
+#: Keys whose presence marks a JSON object as a plan.
+PLAN_MARKERS = ("resource_changes", "planned_values", "terraform_version", "prior_state")
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceChange:
+    """One entry of ``resource_changes`` (or ``resource_drift``)."""
+
+    address: str
+    type: str
+    name: str
+    mode: str
+    actions: tuple[str, ...]
+    before: Any = None
+    after: Any = None
+    after_unknown: Any = None
+    before_sensitive: Any = None
+    after_sensitive: Any = None
+    replace_paths: tuple[tuple[str | int, ...], ...] = ()
+    action_reason: str | None = None
+    previous_address: str | None = None
+    module_address: str | None = None
+    index: Any = None
+    provider_name: str = ""
+    deposed: str | None = None
+    importing: bool = False
+
+    @property
+    def managed(self) -> bool:
+        """True for managed resources (data sources are never destroyed)."""
+        return self.mode != "data"
+
+    @property
+    def is_delete(self) -> bool:
+        """The object is destroyed (plain delete or either kind of replace)."""
+        return "delete" in self.actions
+
+    @property
+    def is_create(self) -> bool:
+        """A new object is created (plain create or either kind of replace)."""
+        return "create" in self.actions
+
+    @property
+    def is_replace(self) -> bool:
+        """Destroyed and created again."""
+        return self.is_delete and self.is_create
+
+    @property
+    def is_pure_delete(self) -> bool:
+        """Destroyed with nothing created in its place."""
+        return self.is_delete and not self.is_create
+
+    @property
+    def delete_first(self) -> bool:
+        """A replace that destroys the old object before creating the new one."""
+        return self.is_replace and self.actions[0] == "delete"
+
+    @property
+    def is_update(self) -> bool:
+        """Updated in place."""
+        return self.actions == ("update",)
+
+    @property
+    def is_forget(self) -> bool:
+        """Removed from state; the real object keeps existing."""
+        return any("forget" in a for a in self.actions)
+
+    @property
+    def is_noop(self) -> bool:
+        """Nothing happens to this resource."""
+        return self.actions in (("no-op",), ("read",), ())
+
+    @property
+    def unknown_actions(self) -> tuple[str, ...]:
+        """Action strings this reviewer does not know."""
+        return tuple(a for a in self.actions if a not in KNOWN_ACTIONS)
+
+    @property
+    def action_label(self) -> str:
+        """Short human label: delete, replace (delete first), create, update, forget…"""
+        if self.is_replace:
+            return "replace (destroy first)" if self.delete_first else "replace (create first)"
+        if self.is_pure_delete:
+            return "delete"
+        return "+".join(self.actions) or "no-op"
+
+    def value(self, attr_path: str, *, side: str = "after") -> Any:
+        """Value of a dotted attribute path on one side; lists step into their first item."""
+        obj: Any = self.after if side == "after" else self.before
+        for part in attr_path.split("."):
+            if isinstance(obj, list):
+                obj = obj[0] if obj else None
+            if not isinstance(obj, dict):
+                return None
+            obj = obj.get(part)
+        return obj
+
+    def is_unknown(self, attr_path: str) -> bool:
+        """True when the after-value of the path is known only after apply."""
+        obj: Any = self.after_unknown
+        for part in attr_path.split("."):
+            if obj is True:
+                return True
+            if isinstance(obj, list):
+                obj = obj[0] if obj else None
+            if not isinstance(obj, dict):
+                return False
+            obj = obj.get(part)
+        return obj is True
+
+
+@dataclass(frozen=True, slots=True)
+class TerraformPlan:
+    """A parsed plan: the changes, the drift and the plan's own health flags."""
+
+    kind: ClassVar[InputKind] = InputKind.TERRAFORM_PLAN
+
+    path: str
+    format_version: str
+    terraform_version: str
+    resource_changes: tuple[ResourceChange, ...]
+    resource_drift: tuple[ResourceChange, ...] = ()
+    output_changes: dict[str, Any] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)
+    errored: bool = False
+    complete: bool | None = None
+    applyable: bool | None = None
+    deferred_changes: int = 0
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def managed_changes(self) -> tuple[ResourceChange, ...]:
+        """Changes to managed resources (data sources left out)."""
+        return tuple(rc for rc in self.resource_changes if rc.managed)
+
+    def describe(self) -> str:
+        """One phrase saying what was analysed."""
+        return (f"Terraform plan (format {self.format_version}) with "
+                f"{len(self.resource_changes)} resource changes")
+
+
+def _tuple_paths(raw: Any) -> tuple[tuple[str | int, ...], ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(tuple(p) for p in raw if isinstance(p, list))
+
+
+def _change(raw: Any, path: str, where: str) -> ResourceChange:
+    if not isinstance(raw, dict):
+        raise ParseError(path, f"{where} is not an object", kind=InputKind.TERRAFORM_PLAN)
+    change = raw.get("change")
+    if not isinstance(change, dict):
+        raise ParseError(path, f"{where} has no 'change' object", kind=InputKind.TERRAFORM_PLAN)
+    actions = change.get("actions")
+    if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
+        raise ParseError(path, f"{where} has no list of actions", kind=InputKind.TERRAFORM_PLAN)
+    address = raw.get("address")
+    rtype = raw.get("type")
+    if not isinstance(address, str) or not isinstance(rtype, str):
+        raise ParseError(path, f"{where} lacks 'address' or 'type'", kind=InputKind.TERRAFORM_PLAN)
+    importing = change.get("importing")
+    return ResourceChange(
+        address=address,
+        type=rtype,
+        name=str(raw.get("name", "")),
+        mode=str(raw.get("mode", "managed")),
+        actions=tuple(actions),
+        before=change.get("before"),
+        after=change.get("after"),
+        after_unknown=change.get("after_unknown"),
+        before_sensitive=change.get("before_sensitive"),
+        after_sensitive=change.get("after_sensitive"),
+        replace_paths=_tuple_paths(change.get("replace_paths")),
+        action_reason=raw.get("action_reason"),
+        previous_address=raw.get("previous_address"),
+        module_address=raw.get("module_address"),
+        index=raw.get("index"),
+        provider_name=str(raw.get("provider_name", "")),
+        deposed=raw.get("deposed"),
+        importing=importing is not None and importing is not False,
+    )
+
+
+def _changes(doc: dict[str, Any], key: str, path: str) -> tuple[ResourceChange, ...]:
+    raw = doc.get(key)
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ParseError(path, f"'{key}' is not a list", kind=InputKind.TERRAFORM_PLAN)
+    return tuple(_change(item, path, f"{key}[{i}]") for i, item in enumerate(raw))
+
+
+def is_plan(doc: Any) -> bool:
+    """True when a decoded JSON value has the shape of a Terraform/OpenTofu plan."""
+    return isinstance(doc, dict) and "format_version" in doc and any(k in doc for k in PLAN_MARKERS)
+
+
+def plan_from_json(doc: Any, path: str) -> TerraformPlan:
+    """Build a plan from decoded JSON; raise ParseError for shapes that are not plans."""
+    if not isinstance(doc, dict):
+        raise ParseError(path, "plan JSON must be an object", kind=InputKind.TERRAFORM_PLAN)
+    version = doc.get("format_version")
+    if not isinstance(version, str):
+        raise ParseError(path, "not a Terraform plan: no 'format_version'",
+                         kind=InputKind.TERRAFORM_PLAN)
+    major = version.split(".", 1)[0]
+    if major != "1":
+        raise ParseError(path, f"unsupported plan format_version {version!r} (this reviewer "
+                               "reads 1.x)", kind=InputKind.TERRAFORM_PLAN)
+    changes = _changes(doc, "resource_changes", path)
+    drift = _changes(doc, "resource_drift", path)
+    problems: list[Problem] = []
+    for rc in changes:
+        if rc.unknown_actions:
+            problems.append(Problem(
+                path,
+                f"{rc.address}: unknown plan action(s) {', '.join(rc.unknown_actions)}; "
+                "what this change does could not be determined",
+                ProblemLevel.ERROR,
+            ))
+        if rc.action_reason and rc.action_reason not in KNOWN_ACTION_REASONS:
+            problems.append(Problem(
+                path, f"{rc.address}: unrecognised action_reason {rc.action_reason!r}",
+                ProblemLevel.NOTE,
+            ))
+    if "resource_changes" not in doc:
+        problems.append(Problem(path, "plan has no 'resource_changes' (nothing to review?)",
+                                ProblemLevel.NOTE))
+    outputs = doc.get("output_changes")
+    variables = doc.get("variables")
+    deferred = doc.get("deferred_changes")
+    return TerraformPlan(
+        path=path,
+        format_version=version,
+        terraform_version=str(doc.get("terraform_version", "")),
+        resource_changes=changes,
+        resource_drift=drift,
+        output_changes=outputs if isinstance(outputs, dict) else {},
+        variables=variables if isinstance(variables, dict) else {},
+        errored=doc.get("errored") is True,
+        complete=doc.get("complete") if isinstance(doc.get("complete"), bool) else None,
+        applyable=doc.get("applyable") if isinstance(doc.get("applyable"), bool) else None,
+        deferred_changes=len(deferred) if isinstance(deferred, list) else 0,
+        problems=tuple(problems),
+    )
+
+
+def parse_terraform_plan(text: str, path: str) -> TerraformPlan:
+    """Parse plan JSON text."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(path, f"invalid JSON: {exc.msg}", kind=InputKind.TERRAFORM_PLAN,
+                         line=exc.lineno) from None
+    return plan_from_json(doc, path)

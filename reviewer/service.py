@@ -1,0 +1,148 @@
+"""The review workflow: parse → detect → (judge) → verdict. Every surface calls this.
+
+The CLI, the Slack app, the CI gate and the eval harness all build a
+:class:`ReviewRequest` and call :func:`review`; none of them runs detectors on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reviewer import __version__
+from reviewer.detectors.base import Detector
+from reviewer.detectors.engine import run_detectors
+from reviewer.detectors.registry import select
+from reviewer.errors import InputError
+from reviewer.models import InputKind
+from reviewer.parsers import parse_artifact
+from reviewer.parsers.base import Artifact, Document, Problem, ProblemLevel
+from reviewer.parsers.reading import read_artifact
+from reviewer.parsers.sources import FileContents
+from reviewer.verdict.blast_radius import compute_blast_radius
+from reviewer.verdict.intent import complete_intent
+from reviewer.verdict.model import (
+    Coverage,
+    CoverageError,
+    CoverageItem,
+    LLMReport,
+    SkippedItem,
+    Verdict,
+)
+from reviewer.verdict.policy import decide
+from reviewer.verdict.summary import summarize
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class ReviewRequest:
+    """Everything a review needs: the artifacts and what the author says about them."""
+
+    artifacts: list[Artifact] = field(default_factory=list)
+    title: str = ""
+    description: str = ""
+    ai_assisted: bool = False
+    contents: FileContents | None = None
+    #: Documents parsed by the caller (e.g. a diff built from ``--git`` with its commits).
+    documents: list[Document] = field(default_factory=list)
+    #: Input errors found before parsing (unreadable files) to record instead of raising.
+    input_errors: list[InputError] = field(default_factory=list)
+    include: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+    strict: bool = False
+    #: With False, an artifact that cannot be parsed becomes a coverage error, not an exception.
+    raise_on_input_error: bool = True
+    llm_reason: str = "no LLM is configured; deterministic review only"
+
+
+def read_inputs(
+    paths: Sequence[str],
+    *,
+    kind: InputKind | None = None,
+    limit: int | None = None,
+) -> list[Artifact]:
+    """Read artifacts from paths (``-`` = standard input), raising InputError on the first bad one."""
+    return [read_artifact(p, kind=kind, limit=limit) for p in paths]
+
+
+def _record(problem: Problem, coverage: dict[str, list[Any]]) -> None:
+    if problem.level is ProblemLevel.ERROR:
+        coverage["errors"].append(CoverageError(
+            path=problem.path, stage="parse", message=problem.message, line=problem.line))
+    elif problem.level is ProblemLevel.SKIPPED:
+        coverage["skipped"].append(SkippedItem(path=problem.path, reason=problem.message))
+    else:
+        coverage["notes"].append(f"{problem.path}: {problem.message}")
+
+
+def _parse_all(request: ReviewRequest, cov: dict[str, list[Any]]) -> list[Document]:
+    documents: list[Document] = list(request.documents)
+    for doc in request.documents:
+        for problem in doc.problems:
+            _record(problem, cov)
+    for error in request.input_errors:
+        cov["errors"].append(CoverageError(path=error.path, stage="read", message=error.reason))
+    for artifact in request.artifacts:
+        try:
+            outcome = parse_artifact(artifact, contents=request.contents)
+        except InputError as exc:
+            if request.raise_on_input_error:
+                raise
+            cov["errors"].append(CoverageError(path=exc.path, stage="parse", message=exc.reason))
+            continue
+        documents.extend(outcome.documents)
+        for problem in outcome.problems:
+            _record(problem, cov)
+    return documents
+
+
+def review(request: ReviewRequest) -> Verdict:
+    """Review one change and return its verdict.
+
+    Raises:
+        InputError: an artifact cannot be read and ``raise_on_input_error`` is set.
+        DetectorError: a detector crashed and ``strict`` is set.
+    """
+    cov: dict[str, list[Any]] = {"errors": [], "skipped": [], "notes": []}
+    documents = _parse_all(request, cov)
+    detectors: tuple[type[Detector[Any]], ...] = select(request.include, request.exclude)
+    result = run_detectors(detectors, documents, strict=request.strict)
+    for crash in result.crashes:
+        cov["errors"].append(CoverageError(
+            path=crash.path, stage="detector", detector=crash.code,
+            message=f"detector {crash.code} crashed ({crash.error}); reviewed without it"))
+    if not documents and not cov["errors"]:
+        cov["errors"].append(CoverageError(path="-", stage="read",
+                                           message="no input was given to review"))
+    coverage = Coverage(
+        analysed=[CoverageItem(path=d.path, kind=d.kind.value, detail=d.describe())
+                  for d in documents],
+        skipped=cov["skipped"],
+        errors=cov["errors"],
+        notes=cov["notes"],
+        detectors_run=sorted(result.detectors_run),
+        detector_timings_ms={k: round(v, 3) for k, v in sorted(result.timings_ms.items())},
+    )
+    intent = complete_intent(request.title, request.description, request.ai_assisted, documents)
+    findings = sorted(result.findings, key=lambda f: (-f.severity.rank, f.code,
+                                                      f.location.path, f.location.line or 0,
+                                                      f.location.address or ""))
+    blast = compute_blast_radius(documents)
+    outcome = decide(findings, blast, coverage, intent)
+    return Verdict(
+        risk=outcome.risk,
+        score=outcome.score,
+        decision=outcome.decision,
+        summary=summarize(outcome.risk, intent, findings, blast, coverage),
+        intent=intent,
+        findings=findings,
+        blast_radius=blast,
+        coverage=coverage,
+        llm=LLMReport(status="skipped", reason=request.llm_reason),
+        escalations=outcome.escalations,
+        requires_senior_approval=outcome.requires_senior_approval,
+        reviewer_version=__version__,
+    )

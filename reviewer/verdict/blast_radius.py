@@ -1,0 +1,95 @@
+"""Compute the blast radius of a change from its parsed documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from reviewer.environments import environments_in_tags, environments_in_text, ordered
+from reviewer.models import Environment
+from reviewer.parsers.base import Document
+from reviewer.parsers.terraform_plan import TerraformPlan
+from reviewer.resources import is_stateful_terraform
+from reviewer.verdict.model import BlastRadius
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.deleted = self.replaced = self.changed = self.created = self.forgotten = 0
+        self.files_deleted = self.files_changed = self.files_added = 0
+        self.lines_added = self.lines_removed = 0
+        self.stateful_touched: list[str] = []
+        self.stateful_destroyed: list[str] = []
+        self.envs: set[Environment] = set()
+
+    def plan(self, plan: TerraformPlan) -> None:
+        for rc in plan.resource_changes:
+            if not rc.managed or rc.is_noop:
+                continue
+            if rc.is_replace:
+                self.replaced += 1
+            elif rc.is_delete:
+                self.deleted += 1
+            elif rc.is_create:
+                self.created += 1
+            elif rc.is_forget:
+                self.forgotten += 1
+            elif rc.is_update:
+                self.changed += 1
+            if is_stateful_terraform(rc.type) and (rc.is_delete or rc.is_update):
+                self.stateful_touched.append(rc.address)
+                if rc.is_delete:
+                    self.stateful_destroyed.append(rc.address)
+            self.envs |= environments_in_text(rc.address)
+            for side in (rc.before, rc.after):
+                if isinstance(side, dict):
+                    self.envs |= environments_in_tags(side.get("tags"))
+        for name, var in plan.variables.items():
+            if name.lower() in {"environment", "env", "stage"} and isinstance(var, dict):
+                value = var.get("value")
+                if isinstance(value, str):
+                    self.envs |= environments_in_text(value)
+
+    def generic(self, doc: Any) -> None:
+        """Documents other parsers produce: diffs count files and lines."""
+        files = getattr(doc, "files", None)
+        if files is None:
+            return
+        for fc in files:
+            status = getattr(fc, "status", "modified")
+            if status == "deleted":
+                self.files_deleted += 1
+            elif status == "added":
+                self.files_added += 1
+            else:
+                self.files_changed += 1
+            self.lines_added += int(getattr(fc, "added_lines", 0) or 0)
+            self.lines_removed += int(getattr(fc, "removed_lines", 0) or 0)
+            path = getattr(fc, "path", "")
+            if isinstance(path, str):
+                self.envs |= environments_in_text(path)
+
+
+def compute_blast_radius(documents: Iterable[Document]) -> BlastRadius:
+    """Sum what every document deletes, replaces and changes."""
+    counter = _Counter()
+    for doc in documents:
+        if isinstance(doc, TerraformPlan):
+            counter.plan(doc)
+        else:
+            counter.generic(doc)
+    return BlastRadius(
+        resources_deleted=counter.deleted,
+        resources_replaced=counter.replaced,
+        resources_changed=counter.changed,
+        resources_created=counter.created,
+        resources_forgotten=counter.forgotten,
+        files_deleted=counter.files_deleted,
+        files_changed=counter.files_changed,
+        files_added=counter.files_added,
+        lines_added=counter.lines_added,
+        lines_removed=counter.lines_removed,
+        stateful_touched=counter.stateful_touched,
+        stateful_destroyed=counter.stateful_destroyed,
+        environments=ordered(counter.envs),
+    )
