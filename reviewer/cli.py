@@ -24,11 +24,15 @@ KINDS = ("diff", "terraform-plan", "cloudformation-changeset", "pulumi-preview",
          "sql", "shell", "hcl", "github-workflow")
 
 
+class _ArgumentError(Exception):
+    """A usage error found by argparse, reported by ``main`` as one line with exit 2."""
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits with code 2 and a one-line message on usage errors."""
+    """argparse that raises on usage errors instead of exiting, so ``main`` reports them."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_ERROR, f"reviewer: error: {message}\n")
+        raise _ArgumentError(f"{self.prog}: {message}")
 
 
 def _csv(value: str) -> list[str]:
@@ -258,7 +262,13 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _ArgumentError as exc:
+        err.write(f"reviewer: error: {exc}\n")
+        return EXIT_ERROR
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
     logging.basicConfig(level=logging.INFO if args.verbose else logging.CRITICAL,
                         format="%(levelname)s %(name)s: %(message)s", stream=err)
     from reviewer.errors import ReviewerError
@@ -270,7 +280,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - boundary: never a traceback for users
+    except Exception as exc:
         logging.getLogger("reviewer").debug("internal error", exc_info=True)
         err.write(f"reviewer: internal error: {type(exc).__name__}: {exc} "
                   "(run with -v for details; please report it)\n")

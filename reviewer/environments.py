@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reviewer.models import Environment
 
-_PATTERNS: tuple[tuple[Environment, re.Pattern[str]], ...] = (
-    (Environment.PROD, re.compile(r"(?<![a-z])(prod|production|prd|live)(?![a-z])")),
-    (Environment.STAGING, re.compile(r"(?<![a-z])(staging|stage|stg|preprod|pre-prod|uat)(?![a-z])")),
-    (Environment.DEV, re.compile(
-        r"(?<![a-z])(dev|development|test|testing|sandbox|sbx|preview|ephemeral|qa|tmp)(?![a-z])")),
+_WORDS: dict[Environment, tuple[str, ...]] = {
+    Environment.PROD: ("prod", "production", "prd", "live"),
+    Environment.STAGING: ("staging", "stage", "stg", "preprod", "pre-prod", "uat"),
+    Environment.DEV: ("dev", "development", "test", "testing", "sandbox", "sbx", "preview",
+                      "ephemeral", "qa", "tmp"),
+}
+_BY_WORD = {word: env for env, words in _WORDS.items() for word in words}
+_PATTERN = re.compile(
+    r"(?<![a-z])(" + "|".join(sorted(map(re.escape, _BY_WORD), key=len, reverse=True))
+    + r")(?![a-z])"
 )
 
 _TAG_KEYS = ("environment", "env", "stage", "tier", "workspace")
 
 
+@lru_cache(maxsize=8192)
+def _scan(text: str) -> frozenset[Environment]:
+    lowered = text.lower().replace("_", "-")
+    return frozenset(_BY_WORD[m] for m in _PATTERN.findall(lowered))
+
+
 def environments_in_text(text: str) -> set[Environment]:
     """Environments named in free text such as an address, path or name."""
-    lowered = text.lower().replace("_", "-")
-    return {env for env, pattern in _PATTERNS if pattern.search(lowered)}
+    return set(_scan(text))
 
 
 def environments_in_tags(tags: Any) -> set[Environment]:

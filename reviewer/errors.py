@@ -8,7 +8,7 @@ Every error the reviewer raises on purpose is a ``ReviewerError``::
     ├── InputError                  # an artifact could not be read; names the file; CLI exit 2
     │   ├── UnsupportedInputError   # no parser accepts this artifact
     │   └── ParseError              # the parser for its kind rejected it
-    ├── DetectorError               # a detector crashed; raised only with --strict, recorded otherwise
+    ├── DetectorError               # a detector crashed; raised with --strict, else recorded
     └── GitError                    # a git command failed for --git
 
 Messages are one line, name the object and say what is wrong, so a boundary (the CLI,

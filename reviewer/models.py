@@ -18,7 +18,7 @@ class _Ranked(StrEnum):
     @property
     def rank(self) -> int:
         """Position in declaration order (0 = lowest)."""
-        return list(type(self)).index(self)
+        return _RANKS[self]
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, type(self)):
@@ -50,7 +50,8 @@ class _Ranked(StrEnum):
             return cls(text.strip().lower())
         except ValueError:
             allowed = ", ".join(m.value for m in cls)
-            raise ValueError(f"unknown {cls.__name__.lower()} {text!r} (one of: {allowed})") from None
+            name = cls.__name__.lower()
+            raise ValueError(f"unknown {name} {text!r} (one of: {allowed})") from None
 
 
 class Severity(_Ranked):
@@ -115,6 +116,13 @@ class Environment(StrEnum):
     PROD = "prod"
     STAGING = "staging"
     DEV = "dev"
+
+
+_RANKS: dict[_Ranked, int] = {
+    member: index
+    for enum in (Severity, Confidence, RiskLevel)
+    for index, member in enumerate(enum)
+}
 
 
 class Location(BaseModel):

@@ -21,7 +21,8 @@ def main() -> int:
         name for name, text in pages.items()
         if not (DOCS / name).exists() or (DOCS / name).read_text(encoding="utf-8") != text
     )
-    extra = sorted(p.name for p in DOCS.glob("*.md") if p.name not in pages) if DOCS.exists() else []
+    existing = DOCS.glob("*.md") if DOCS.exists() else iter(())
+    extra = sorted(p.name for p in existing if p.name not in pages)
     if args.check:
         if stale or extra:
             print(f"docs/detectors is stale (changed: {stale}, orphaned: {extra}); "

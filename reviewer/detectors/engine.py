@@ -56,7 +56,7 @@ def run_detectors(
             start = time.perf_counter()
             try:
                 result.findings.extend(det.detect(doc))
-            except Exception as exc:  # noqa: BLE001 - isolation boundary: record and go on
+            except Exception as exc:
                 if strict:
                     raise DetectorError(det.code, doc.path, exc) from exc
                 log.exception("detector %s crashed on %s", det.code, doc.path)

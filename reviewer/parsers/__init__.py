@@ -54,7 +54,8 @@ def _json_kind(doc: Any, path: str) -> InputKind:
     if is_plan(doc):
         return InputKind.TERRAFORM_PLAN
     if isinstance(doc, dict):
-        if "Changes" in doc and any(k in doc for k in ("ChangeSetName", "ChangeSetId", "StackName")):
+        cfn_keys = ("ChangeSetName", "ChangeSetId", "StackName")
+        if "Changes" in doc and any(k in doc for k in cfn_keys):
             return InputKind.CLOUDFORMATION
         if "steps" in doc and any(k in doc for k in ("changeSummary", "duration", "config",
                                                       "diagnostics")):
@@ -79,10 +80,13 @@ def _yaml_kind(text: str, path: str) -> InputKind:
     return InputKind.KUBERNETES
 
 
-def detect_kind(artifact: Artifact) -> InputKind:
-    """Decide which parser reads the artifact, from its content first, its name second."""
+_NOT_JSON = object()
+
+
+def _sniff(artifact: Artifact) -> tuple[InputKind, Any]:
+    """The artifact's kind, and its decoded JSON when it is JSON (parsed only once)."""
     if artifact.kind is not None:
-        return artifact.kind
+        return artifact.kind, _NOT_JSON
     text = artifact.text
     stripped = text.lstrip()
     suffix = _suffix(artifact.path)
@@ -91,41 +95,55 @@ def detect_kind(artifact: Artifact) -> InputKind:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             if suffix == ".json" or stripped[:1] == "{":
-                raise ParseError(artifact.path, f"invalid JSON: {exc.msg}", line=exc.lineno) from None
+                raise ParseError(artifact.path, f"invalid JSON: {exc.msg}",
+                                 line=exc.lineno) from None
         else:
-            return _json_kind(doc, artifact.path)
+            return _json_kind(doc, artifact.path), doc
     if suffix in _DIFF_EXT or looks_like_diff(text):
         if looks_like_diff(text):
-            return InputKind.DIFF
+            return InputKind.DIFF, _NOT_JSON
         raise ParseError(artifact.path, "not a unified diff: no '--- a/…', '+++ b/…' and '@@' "
                                         "hunk header found", kind=InputKind.DIFF)
+    return _text_kind(artifact.path, text, stripped, suffix), _NOT_JSON
+
+
+def _text_kind(path: str, text: str, stripped: str, suffix: str) -> InputKind:
+    first_line = stripped.split("\n", 1)[0]
     if suffix in _SQL_EXT:
         return InputKind.SQL
-    if suffix in _SHELL_EXT or stripped.startswith("#!") and ("sh" in stripped.split("\n", 1)[0]):
+    if suffix in _SHELL_EXT or (stripped.startswith("#!") and "sh" in first_line):
         return InputKind.SHELL
     if suffix in _HCL_EXT:
         return InputKind.HCL
     if suffix in _YAML_EXT or stripped.startswith(("apiVersion:", "---", "kind:")):
-        return _yaml_kind(text, artifact.path)
+        return _yaml_kind(text, path)
     if suffix == ".json":
-        raise UnsupportedInputError(artifact.path, "JSON file that is not an object")
+        raise UnsupportedInputError(path, "JSON file that is not an object")
     lowered = stripped[:200].lower()
     if lowered.startswith(_SQL_STARTS) and ";" in text:
         return InputKind.SQL
     if "\nresource \"" in f"\n{text[:20000]}" or "\nmodule \"" in f"\n{text[:20000]}":
         return InputKind.HCL
     raise UnsupportedInputError(
-        artifact.path,
+        path,
         "cannot tell what kind of input this is (use --kind: diff, terraform-plan, "
         "cloudformation-changeset, pulumi-preview, kubernetes, sql, shell, hcl, github-workflow)",
     )
 
 
-def _parse_one(artifact: Artifact, kind: InputKind, contents: FileContents | None) -> Document:
+def detect_kind(artifact: Artifact) -> InputKind:
+    """Decide which parser reads the artifact, from its content first, its name second."""
+    return _sniff(artifact)[0]
+
+
+def _parse_one(artifact: Artifact, kind: InputKind, decoded: Any,
+               contents: FileContents | None) -> Document:
     path, text = artifact.path, artifact.text
     if kind is InputKind.TERRAFORM_PLAN:
-        from reviewer.parsers.terraform_plan import parse_terraform_plan
+        from reviewer.parsers.terraform_plan import parse_terraform_plan, plan_from_json
 
+        if decoded is not _NOT_JSON:
+            return plan_from_json(decoded, path)
         return parse_terraform_plan(text, path)
     if kind is InputKind.DIFF:
         from reviewer.parsers.diff import parse_diff
@@ -168,8 +186,8 @@ def parse_artifact(artifact: Artifact, *, contents: FileContents | None = None) 
     Raises:
         InputError: the artifact as a whole cannot be read (message names file and problem).
     """
-    kind = detect_kind(artifact)
-    doc = _parse_one(artifact, kind, contents)
+    kind, decoded = _sniff(artifact)
+    doc = _parse_one(artifact, kind, decoded, contents)
     outcome = ParseOutcome(documents=[doc], problems=list(artifact.read_problems))
     outcome.problems.extend(doc.problems)
     return outcome

@@ -66,7 +66,8 @@ def read_bytes(path: str, *, limit: int | None = None, stdin: BinaryIO | None = 
         raise InputError(path, "is a directory, not a file")
     if size > cap:
         raise InputError(path, f"file is {_human(size)}, larger than the input limit of "
-                               f"{_human(cap)} (set {MAX_INPUT_ENV} or --max-input-size to raise it)")
+                               f"{_human(cap)} (set {MAX_INPUT_ENV} or --max-input-size to "
+                               "raise it)")
     try:
         with p.open("rb") as fh:
             return _read_limited(fh, path, cap)
@@ -80,7 +81,7 @@ def looks_like_diff(text: str) -> bool:
     return (
         "diff --git " in head
         or ("\n--- " in f"\n{head}" and "\n+++ " in head and "\n@@ " in head)
-        or head.startswith("From ") and "\nSubject: " in head
+        or (head.startswith("From ") and "\nSubject: " in head)
     )
 
 

@@ -30,7 +30,8 @@ class ServingPathDestroyFirst(Detector[TerraformPlan]):
       {"address": "aws_acm_certificate.api", "mode": "managed", "type": "aws_acm_certificate",
        "name": "api", "change": {"actions": ["delete", "create"],
        "replace_paths": [["domain_name"]],
-       "before": {"domain_name": "api.example.com"}, "after": {"domain_name": "api2.example.com"}}}]}
+       "before": {"domain_name": "api.example.com"},
+       "after": {"domain_name": "api2.example.com"}}}]}
     ```
 
     ## Safer alternative
@@ -40,7 +41,8 @@ class ServingPathDestroyFirst(Detector[TerraformPlan]):
       {"address": "aws_acm_certificate.api", "mode": "managed", "type": "aws_acm_certificate",
        "name": "api", "change": {"actions": ["create", "delete"],
        "replace_paths": [["domain_name"]],
-       "before": {"domain_name": "api.example.com"}, "after": {"domain_name": "api2.example.com"}}}]}
+       "before": {"domain_name": "api.example.com"},
+       "after": {"domain_name": "api2.example.com"}}}]}
     ```
 
     ## References

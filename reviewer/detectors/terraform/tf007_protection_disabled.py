@@ -11,10 +11,29 @@ from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan
 from reviewer.resources import PROTECTION_ATTRIBUTES, PROTECTION_STRING_ATTRIBUTES
 
 
+_PAIRS: tuple[tuple[str, object], ...] = (
+    *PROTECTION_ATTRIBUTES,
+    *PROTECTION_STRING_ATTRIBUTES,
+)
+_BY_TOP: dict[str, tuple[tuple[str, object], ...]] = {
+    top: tuple(p for p in _PAIRS if p[0].split(".", 1)[0] == top)
+    for top in {attr.split(".", 1)[0] for attr, _ in _PAIRS}
+}
+
+
+def _relevant(rc: ResourceChange) -> tuple[tuple[str, object], ...]:
+    """Protection attributes present in this change (cheap pre-check, most have none)."""
+    if not rc.managed or not isinstance(rc.after, dict) or rc.is_noop:
+        return ()
+    keys = rc.after.keys() & _BY_TOP.keys()
+    if isinstance(rc.after_unknown, dict):
+        keys |= rc.after_unknown.keys() & _BY_TOP.keys()
+    return tuple(pair for key in keys for pair in _BY_TOP[key])
+
+
 def _transitions(rc: ResourceChange) -> Iterator[tuple[str, object, object, bool]]:
     """(attribute, before, after, unknown) for every protection that weakens."""
-    pairs: list[tuple[str, object]] = [*PROTECTION_ATTRIBUTES, *PROTECTION_STRING_ATTRIBUTES]
-    for attr, unsafe in pairs:
+    for attr, unsafe in _relevant(rc):
         before = rc.value(attr, side="before")
         if rc.is_unknown(attr):
             if before is not None and before != unsafe:
@@ -23,7 +42,8 @@ def _transitions(rc: ResourceChange) -> Iterator[tuple[str, object, object, bool
         after = rc.value(attr, side="after")
         if after is None or type(after) is not type(unsafe):
             continue
-        if after == unsafe and before != unsafe and (before is not None or rc.actions == ("update",)):
+        weakened = before is not None or rc.actions == ("update",)
+        if after == unsafe and before != unsafe and weakened:
             yield attr, before, after, False
 
 
@@ -79,8 +99,6 @@ class ProtectionDisabled(Detector[TerraformPlan]):
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
         deleted = {rc.address for rc in doc.resource_changes if rc.is_delete}
         for rc in doc.resource_changes:
-            if not rc.managed or rc.after is None:
-                continue
             for attr, before, after, unknown in _transitions(rc):
                 evidence = f"{attr}: {fmt(before)} → {after if unknown else fmt(after)}"
                 if unknown:

@@ -30,24 +30,34 @@ class MassDestroy(Detector[TerraformPlan]):
 
     ## Example
     ```json
-    {"format_version": "1.2", "resource_changes": [
-      {"address": "aws_instance.a", "mode": "managed", "type": "aws_instance", "name": "a", "change": {"actions": ["delete"]}},
-      {"address": "aws_instance.b", "mode": "managed", "type": "aws_instance", "name": "b", "change": {"actions": ["delete"]}},
-      {"address": "aws_eip.a", "mode": "managed", "type": "aws_eip", "name": "a", "change": {"actions": ["delete"]}},
-      {"address": "aws_eip.b", "mode": "managed", "type": "aws_eip", "name": "b", "change": {"actions": ["delete"]}},
-      {"address": "aws_lb.main", "mode": "managed", "type": "aws_lb", "name": "main", "change": {"actions": ["no-op"]}}]}
-    ```
+{"format_version": "1.2", "resource_changes": [
+      {"address": "aws_instance.a", "mode": "managed", "type": "aws_instance", "name": "a",
+       "change": {"actions": ["delete"]}},
+      {"address": "aws_instance.b", "mode": "managed", "type": "aws_instance", "name": "b",
+       "change": {"actions": ["delete"]}},
+      {"address": "aws_eip.a", "mode": "managed", "type": "aws_eip", "name": "a",
+       "change": {"actions": ["delete"]}},
+      {"address": "aws_eip.b", "mode": "managed", "type": "aws_eip", "name": "b",
+       "change": {"actions": ["delete"]}},
+      {"address": "aws_lb.main", "mode": "managed", "type": "aws_lb", "name": "main",
+       "change": {"actions": ["no-op"]}}]}
+```
 
     ## Safer alternative
     Split the work so that each change destroys only what it must:
     ```json
-    {"format_version": "1.2", "resource_changes": [
-      {"address": "aws_instance.a", "mode": "managed", "type": "aws_instance", "name": "a", "change": {"actions": ["delete"]}},
-      {"address": "aws_instance.b", "mode": "managed", "type": "aws_instance", "name": "b", "change": {"actions": ["no-op"]}},
-      {"address": "aws_eip.a", "mode": "managed", "type": "aws_eip", "name": "a", "change": {"actions": ["no-op"]}},
-      {"address": "aws_eip.b", "mode": "managed", "type": "aws_eip", "name": "b", "change": {"actions": ["no-op"]}},
-      {"address": "aws_lb.main", "mode": "managed", "type": "aws_lb", "name": "main", "change": {"actions": ["no-op"]}}]}
-    ```
+{"format_version": "1.2", "resource_changes": [
+      {"address": "aws_instance.a", "mode": "managed", "type": "aws_instance", "name": "a",
+       "change": {"actions": ["delete"]}},
+      {"address": "aws_instance.b", "mode": "managed", "type": "aws_instance", "name": "b",
+       "change": {"actions": ["no-op"]}},
+      {"address": "aws_eip.a", "mode": "managed", "type": "aws_eip", "name": "a",
+       "change": {"actions": ["no-op"]}},
+      {"address": "aws_eip.b", "mode": "managed", "type": "aws_eip", "name": "b",
+       "change": {"actions": ["no-op"]}},
+      {"address": "aws_lb.main", "mode": "managed", "type": "aws_lb", "name": "main",
+       "change": {"actions": ["no-op"]}}]}
+```
 
     ## References
     - Spacelift example policy `check-blast-radius.rego`; OPA Terraform tutorial `blast_radius`
