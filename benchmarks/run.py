@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import write_inputs  # noqa: E402
+from generate import write_inputs
 
-from reviewer.parsers.reading import read_artifact  # noqa: E402
-from reviewer.service import ReviewRequest, review  # noqa: E402
+from reviewer.parsers.reading import read_artifact
+from reviewer.service import ReviewRequest, review
 
 OUT = Path(__file__).resolve().parent / "out"
 

@@ -10,7 +10,6 @@ from reviewer.models import Confidence, Finding, InputKind, Severity
 from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan
 from reviewer.resources import PROTECTION_ATTRIBUTES, PROTECTION_STRING_ATTRIBUTES
 
-
 _PAIRS: tuple[tuple[str, object], ...] = (
     *PROTECTION_ATTRIBUTES,
     *PROTECTION_STRING_ATTRIBUTES,
