@@ -130,10 +130,11 @@ def _demo_request(args: argparse.Namespace) -> ReviewRequest:
 
 
 def _git_request(args: argparse.Namespace, request: ReviewRequest) -> None:
-    from reviewer.parsers.git_range import load_git_range, review_document
+    from reviewer.parsers.git_range import load_git_range
 
     change = load_git_range(args.git, repo=args.repo)
-    request.documents.append(review_document(change))
+    request.contents = change.contents
+    request.documents.append(change.document())
 
 
 def _build_request(args: argparse.Namespace) -> ReviewRequest:

@@ -112,3 +112,52 @@ def is_stateful_terraform(resource_type: str) -> bool:
 def is_serving_path_terraform(resource_type: str) -> bool:
     """True when the type sits on the path that serves users."""
     return resource_type in TERRAFORM_SERVING_PATH
+
+
+#: CloudFormation types that hold data (cfn-lint's StatefulResources.json, plus KMS keys,
+#: OpenSearch domains and Kinesis streams).
+CLOUDFORMATION_STATEFUL: frozenset[str] = frozenset({
+    "AWS::CloudFormation::Stack", "AWS::Backup::BackupVault", "AWS::Cognito::UserPool",
+    "AWS::DocDB::DBCluster", "AWS::DocDB::DBInstance", "AWS::DynamoDB::GlobalTable",
+    "AWS::DynamoDB::Table", "AWS::EC2::Volume", "AWS::EFS::FileSystem", "AWS::EMR::Cluster",
+    "AWS::ElastiCache::CacheCluster", "AWS::ElastiCache::ReplicationGroup",
+    "AWS::Elasticsearch::Domain", "AWS::OpenSearchService::Domain", "AWS::FSx::FileSystem",
+    "AWS::Logs::LogGroup", "AWS::Neptune::DBCluster", "AWS::Neptune::DBInstance",
+    "AWS::QLDB::Ledger", "AWS::RDS::DBCluster", "AWS::RDS::DBInstance",
+    "AWS::Redshift::Cluster", "AWS::SDB::Domain", "AWS::SQS::Queue", "AWS::S3::Bucket",
+    "AWS::SecretsManager::Secret", "AWS::KMS::Key", "AWS::Kinesis::Stream",
+})
+
+#: Pulumi type tokens that hold data (the bridged providers' equivalents of the above).
+PULUMI_STATEFUL: frozenset[str] = frozenset({
+    "aws:rds/instance:Instance", "aws:rds/cluster:Cluster",
+    "aws:rds/clusterInstance:ClusterInstance",
+    "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:dynamodb/table:Table",
+    "aws:ebs/volume:Volume", "aws:efs/fileSystem:FileSystem", "aws:docdb/cluster:Cluster",
+    "aws:neptune/cluster:Cluster", "aws:redshift/cluster:Cluster",
+    "aws:elasticache/replicationGroup:ReplicationGroup", "aws:elasticache/cluster:Cluster",
+    "aws:kms/key:Key", "aws:secretsmanager/secret:Secret", "aws:sqs/queue:Queue",
+    "aws:kinesis/stream:Stream", "aws:opensearch/domain:Domain", "aws:route53/zone:Zone",
+    "aws:cloudwatch/logGroup:LogGroup", "aws:ecr/repository:Repository",
+    "gcp:sql/databaseInstance:DatabaseInstance", "gcp:sql/database:Database",
+    "gcp:storage/bucket:Bucket", "gcp:bigquery/dataset:Dataset", "gcp:bigquery/table:Table",
+    "gcp:spanner/database:Database", "gcp:spanner/instance:Instance",
+    "gcp:compute/disk:Disk", "gcp:kms/cryptoKey:CryptoKey", "gcp:redis/instance:Instance",
+    "azure-native:storage:StorageAccount", "azure-native:sql:Database",
+    "azure-native:sql:Server",
+    "azure-native:dbforpostgresql:Server", "azure-native:dbforpostgresql:FlexibleServer",
+    "azure-native:documentdb:DatabaseAccount", "azure-native:keyvault:Vault",
+    "azure-native:resources:ResourceGroup", "azure-native:compute:Disk",
+    "kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:core/v1:PersistentVolume",
+    "kubernetes:core/v1:Namespace",
+})
+
+
+def is_stateful_cloudformation(resource_type: str) -> bool:
+    """True when deleting a CloudFormation resource of this type loses data."""
+    return resource_type in CLOUDFORMATION_STATEFUL
+
+
+def is_stateful_pulumi(type_token: str) -> bool:
+    """True when deleting a Pulumi resource of this type token loses data."""
+    return type_token in PULUMI_STATEFUL

@@ -98,7 +98,27 @@ def _parse_all(request: ReviewRequest, cov: dict[str, list[Any]]) -> list[Docume
         documents.extend(outcome.documents)
         for problem in outcome.problems:
             _record(problem, cov)
-    return documents
+    return documents + _derived(documents, request.contents, cov)
+
+
+def _derived(documents: list[Document], contents: FileContents | None,
+             cov: dict[str, list[Any]]) -> list[Document]:
+    """Whole-file documents for the files each diff changes (SQL, shell, HCL, YAML…)."""
+    diffs = [d for d in documents if d.kind is InputKind.DIFF]
+    if not diffs:
+        return []
+    from reviewer.parsers.derive import derive_documents
+    from reviewer.parsers.diff import DiffDocument
+
+    derived: list[Document] = []
+    for diff in diffs:
+        if not isinstance(diff, DiffDocument):
+            continue
+        docs, problems = derive_documents(diff, contents)
+        derived.extend(docs)
+        for problem in problems:
+            _record(problem, cov)
+    return derived
 
 
 @contextmanager
@@ -115,6 +135,11 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _detail(doc: Document) -> str:
+    origin = getattr(doc, "origin", None)
+    return f"{doc.describe()}, changed in {origin}" if origin else doc.describe()
 
 
 def review(request: ReviewRequest) -> Verdict:
@@ -141,7 +166,7 @@ def _review(request: ReviewRequest) -> Verdict:
         cov["errors"].append(CoverageError(path="-", stage="read",
                                            message="no input was given to review"))
     coverage = Coverage(
-        analysed=[CoverageItem(path=d.path, kind=d.kind.value, detail=d.describe())
+        analysed=[CoverageItem(path=d.path, kind=d.kind.value, detail=_detail(d))
                   for d in documents],
         skipped=cov["skipped"],
         errors=cov["errors"],

@@ -49,17 +49,17 @@ def _is_workflow_path(path: str) -> bool:
 
 
 def _json_kind(doc: Any, path: str) -> InputKind:
+    from reviewer.parsers.cloudformation import is_change_set
+    from reviewer.parsers.pulumi import is_preview
     from reviewer.parsers.terraform_plan import is_plan
 
     if is_plan(doc):
         return InputKind.TERRAFORM_PLAN
+    if is_change_set(doc):
+        return InputKind.CLOUDFORMATION
+    if is_preview(doc):
+        return InputKind.PULUMI
     if isinstance(doc, dict):
-        cfn_keys = ("ChangeSetName", "ChangeSetId", "StackName")
-        if "Changes" in doc and any(k in doc for k in cfn_keys):
-            return InputKind.CLOUDFORMATION
-        if "steps" in doc and any(k in doc for k in ("changeSummary", "duration", "config",
-                                                      "diagnostics")):
-            return InputKind.PULUMI
         if "apiVersion" in doc and "kind" in doc:
             return InputKind.KUBERNETES
         keys = ", ".join(sorted(str(k) for k in doc)[:6])
@@ -150,12 +150,16 @@ def _parse_one(artifact: Artifact, kind: InputKind, decoded: Any,
 
         return parse_diff(text, path, contents=contents)
     if kind is InputKind.CLOUDFORMATION:
-        from reviewer.parsers.cloudformation import parse_change_set
+        from reviewer.parsers.cloudformation import change_set_from_json, parse_change_set
 
+        if decoded is not _NOT_JSON:
+            return change_set_from_json(decoded, path)
         return parse_change_set(text, path)
     if kind is InputKind.PULUMI:
-        from reviewer.parsers.pulumi import parse_preview
+        from reviewer.parsers.pulumi import parse_preview, preview_from_json
 
+        if decoded is not _NOT_JSON:
+            return preview_from_json(decoded, path)
         return parse_preview(text, path)
     if kind is InputKind.KUBERNETES:
         from reviewer.parsers.kubernetes import parse_manifests

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import ClassVar, Protocol
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 from reviewer.models import InputKind
 
@@ -67,3 +68,40 @@ class ParseOutcome:
 
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+
+def lines_touched(
+    changed: frozenset[int] | None, start: int | None, end: int | None = None
+) -> bool:
+    """True when ``changed`` is None (everything is under review) or meets ``start..end``."""
+    if changed is None:
+        return True
+    if start is None:
+        return False
+    last = start if end is None or end < start else end
+    if last - start > 64:
+        return any(start <= line <= last for line in changed)
+    return any(line in changed for line in range(start, last + 1))
+
+
+T = TypeVar("T")
+
+
+class Lazy(Generic[T]):
+    """A value computed on first use and kept (e.g. the old side of a changed file)."""
+
+    __slots__ = ("_done", "_thunk", "_value")
+
+    def __init__(self, thunk: Callable[[], T]) -> None:
+        self._thunk: Callable[[], T] | None = thunk
+        self._value: T | None = None
+        self._done = False
+
+    def get(self) -> T:
+        """The value, computing it the first time."""
+        if not self._done:
+            assert self._thunk is not None  # noqa: S101 - invariant of __init__
+            self._value = self._thunk()
+            self._thunk = None
+            self._done = True
+        return self._value  # type: ignore[return-value]

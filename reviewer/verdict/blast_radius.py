@@ -8,8 +8,14 @@ from typing import Any
 from reviewer.environments import environments_in_tags, environments_in_text, ordered
 from reviewer.models import Environment
 from reviewer.parsers.base import Document
+from reviewer.parsers.cloudformation import ChangeSet
+from reviewer.parsers.pulumi import PulumiPreview
 from reviewer.parsers.terraform_plan import TerraformPlan
-from reviewer.resources import is_stateful_terraform
+from reviewer.resources import (
+    is_stateful_cloudformation,
+    is_stateful_pulumi,
+    is_stateful_terraform,
+)
 from reviewer.verdict.model import BlastRadius
 
 
@@ -50,6 +56,58 @@ class _Counter:
                 if isinstance(value, str):
                     self.envs |= environments_in_text(value)
 
+    def _touch(self, address: str, stateful: bool, destroyed: bool) -> None:
+        self.envs |= environments_in_text(address)
+        if stateful:
+            self.stateful_touched.append(address)
+            if destroyed:
+                self.stateful_destroyed.append(address)
+
+    def change_set(self, cs: ChangeSet) -> None:
+        if cs.stack_name:
+            self.envs |= environments_in_text(cs.stack_name)
+        for rc in cs.changes:
+            stateful = is_stateful_cloudformation(rc.resource_type)
+            if rc.is_remove:
+                destroyed = rc.deletes_physical_resource is not False
+                if destroyed:
+                    self.deleted += 1
+                else:
+                    self.forgotten += 1
+                self._touch(rc.address, stateful, destroyed)
+            elif rc.may_replace:
+                self.replaced += 1
+                self._touch(rc.address, stateful, rc.deletes_physical_resource is not False)
+            elif rc.action == "Add":
+                self.created += 1
+            elif rc.action in ("Modify", "Dynamic"):
+                self.changed += 1
+                self._touch(rc.address, stateful, False)
+
+    def preview(self, preview: PulumiPreview) -> None:
+        if preview.stack:
+            self.envs |= environments_in_text(preview.stack)
+        for step in preview.steps:
+            if not step.custom:
+                continue
+            stateful = is_stateful_pulumi(step.type)
+            if step.op in ("delete", "delete-replaced"):
+                if step.retained_on_delete:
+                    self.forgotten += 1
+                    continue
+                if step.op == "delete":
+                    self.deleted += 1
+                self._touch(step.address, stateful, True)
+            elif step.op == "replace":
+                self.replaced += 1
+            elif step.op == "create":
+                self.created += 1
+            elif step.op == "update":
+                self.changed += 1
+                self._touch(step.address, stateful, False)
+            elif step.op in ("discard", "discard-replaced"):
+                self.forgotten += 1
+
     def generic(self, doc: Any) -> None:
         """Documents other parsers produce: diffs count files and lines."""
         files = getattr(doc, "files", None)
@@ -76,6 +134,10 @@ def compute_blast_radius(documents: Iterable[Document]) -> BlastRadius:
     for doc in documents:
         if isinstance(doc, TerraformPlan):
             counter.plan(doc)
+        elif isinstance(doc, ChangeSet):
+            counter.change_set(doc)
+        elif isinstance(doc, PulumiPreview):
+            counter.preview(doc)
         else:
             counter.generic(doc)
     return BlastRadius(

@@ -41,8 +41,7 @@ def ai_signals(messages: Iterable[str], trailers: Iterable[tuple[str, str]] = ()
             if sep and key.strip().lower() in (*_AI_TRAILERS, "co-authored-by"):
                 found = ai_signals((), [(key, value)])
                 reasons.extend(r for r in found if r not in reasons)
-    seen: set[str] = set()
-    return [r for r in reasons if not (r in seen or seen.add(r))]
+    return list(dict.fromkeys(reasons))
 
 
 def complete_intent(

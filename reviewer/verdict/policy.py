@@ -2,7 +2,8 @@
 
 Rules, in order:
 1. The risk is the highest finding severity (info and low count as low).
-2. Blast radius escalates it: three or more data-holding resources destroyed → critical;
+2. Blast radius escalates it: any data-holding resource destroyed → at least high (a floor
+   that holds whatever detectors ran); three or more destroyed → critical;
    a high-risk change that destroys something in an inferred production environment →
    critical; 25 or more objects destroyed → at least high.
 3. Fail closed: any coverage error (unreadable input, unknown plan action, crashed
@@ -78,6 +79,9 @@ def decide(
     escalations: list[str] = []
 
     destroyed = blast.resources_deleted + blast.resources_replaced
+    if blast.stateful_destroyed and risk < RiskLevel.HIGH:
+        risk = RiskLevel.HIGH
+        escalations.append(f"data-holding {blast.stateful_destroyed[0]} is destroyed")
     if len(blast.stateful_destroyed) >= STATEFUL_DESTROY_CRITICAL and risk < RiskLevel.CRITICAL:
         risk = RiskLevel.CRITICAL
         escalations.append(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from case_tables import DetectorCase, load_all, run_case
+
+from tests.detectors.case_tables import DetectorCase, load_all, run_case
 
 CASES = load_all()
 

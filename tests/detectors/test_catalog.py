@@ -6,11 +6,11 @@ import re
 from typing import Any
 
 import pytest
-from case_tables import TABLES, load_table, run_text
 
 from reviewer.detectors import ALL_DETECTORS
 from reviewer.detectors.base import REQUIRED_SECTIONS, Detector
 from reviewer.detectors.docs import all_pages, code_block, section
+from tests.detectors.case_tables import TABLES, load_table, run_text
 
 DETECTORS = list(ALL_DETECTORS)
 
@@ -90,7 +90,7 @@ def test_docstring_safer_alternative_passes(cls: type[Detector[Any]]) -> None:
 
 
 def test_generated_docs_are_current() -> None:
-    from case_tables import ROOT
+    from tests.detectors.case_tables import ROOT
 
     docs = ROOT / "docs" / "detectors"
     for name, text in all_pages().items():

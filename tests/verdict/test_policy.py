@@ -93,3 +93,10 @@ def test_score_grows_with_more_findings_within_band() -> None:
     one = decide([_finding(Severity.HIGH)], BlastRadius(), Coverage(), Intent()).score
     three = decide([_finding(Severity.HIGH)] * 3, BlastRadius(), Coverage(), Intent()).score
     assert 50 <= one < three <= 74
+
+
+def test_any_stateful_destroy_is_at_least_high_without_findings() -> None:
+    blast = BlastRadius(resources_deleted=1, stateful_destroyed=["OrdersDB (AWS::RDS::DBInstance)"])
+    result = decide([], blast, Coverage(), Intent())
+    assert result.risk is RiskLevel.HIGH
+    assert result.escalations == ["data-holding OrdersDB (AWS::RDS::DBInstance) is destroyed"]

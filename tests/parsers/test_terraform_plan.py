@@ -1,0 +1,121 @@
+"""The Terraform/OpenTofu plan parser."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reviewer.errors import ParseError
+from reviewer.parsers.base import ProblemLevel
+from reviewer.parsers.terraform_plan import parse_terraform_plan
+
+DEMO = Path(__file__).resolve().parents[2] / "reviewer" / "demo" / "cost-env-recreate.plan.json"
+
+
+def _text(**top: Any) -> str:
+    return json.dumps({"format_version": "1.2", **top})
+
+
+def _rc(actions: list[str], **extra: Any) -> dict[str, Any]:
+    return {"address": "aws_db_instance.db", "mode": "managed", "type": "aws_db_instance",
+            "name": "db", "change": {"actions": actions, "before": {"a": 1},
+                                     "after": {"a": 2}, **extra.pop("change", {})}, **extra}
+
+
+def test_demo_plan_shape() -> None:
+    plan = parse_terraform_plan(DEMO.read_text(), "plan.json")
+    assert plan.format_version == "1.2"
+    assert plan.terraform_version == "1.9.8"
+    assert len(plan.resource_changes) == 24
+    first = plan.resource_changes[0]
+    assert first.address == "module.cost_env.aws_db_instance.ledger"
+    assert first.module_address == "module.cost_env"
+    assert first.action_reason == "delete_because_no_module"
+    assert first.is_pure_delete
+    assert not first.is_replace
+    assert first.value("skip_final_snapshot", side="before") is True
+    assert plan.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("actions", "label", "delete_first"),
+    [
+        (["delete", "create"], "replace (destroy first)", True),
+        (["create", "delete"], "replace (create first)", False),
+        (["delete"], "delete", False),
+        (["update"], "update", False),
+        (["create", "forget"], "create+forget", False),
+    ],
+)
+def test_action_classification(actions: list[str], label: str, delete_first: bool) -> None:
+    rc = parse_terraform_plan(_text(resource_changes=[_rc(actions)]), "p").resource_changes[0]
+    assert rc.action_label == label
+    assert rc.delete_first is delete_first
+
+
+def test_forget_and_replace_paths_and_unknowns() -> None:
+    plan = parse_terraform_plan(_text(resource_changes=[
+        _rc(["create", "forget"]),
+        _rc(["delete", "create"], change={"replace_paths": [["engine"], ["tags", "x"]],
+                                          "after_unknown": {"endpoint": True}}),
+    ]), "p")
+    forget, replace = plan.resource_changes
+    assert forget.is_forget
+    assert replace.replace_paths == (("engine",), ("tags", "x"))
+    assert replace.is_unknown("endpoint")
+    assert not replace.is_unknown("a")
+
+
+def test_nested_values_step_into_lists() -> None:
+    after = {"settings": [{"deletion_protection_enabled": False}]}
+    plan = parse_terraform_plan(_text(resource_changes=[_rc(["update"], change={"after": after})]),
+                                "p")
+    rc = plan.resource_changes[0]
+    assert rc.value("settings.deletion_protection_enabled") is False
+
+
+def test_unknown_actions_are_kept_as_coverage_errors() -> None:
+    plan = parse_terraform_plan(_text(resource_changes=[_rc(["vaporize"])]), "p")
+    assert plan.resource_changes[0].unknown_actions == ("vaporize",)
+    assert plan.problems[0].level is ProblemLevel.ERROR
+    assert "vaporize" in plan.problems[0].message
+
+
+def test_unrecognised_reason_is_a_note() -> None:
+    plan = parse_terraform_plan(_text(resource_changes=[
+        _rc(["delete"], action_reason="delete_because_moon_phase")]), "p")
+    assert [p.level for p in plan.problems] == [ProblemLevel.NOTE]
+
+
+def test_health_flags_and_drift() -> None:
+    plan = parse_terraform_plan(_text(
+        errored=True, complete=False, applyable=False,
+        deferred_changes=[{"reason": "provider_config_unknown"}],
+        resource_drift=[_rc(["delete"])], resource_changes=[]), "p")
+    assert (plan.errored, plan.complete, plan.applyable, plan.deferred_changes) == (
+        True, False, False, 1)
+    assert plan.resource_drift[0].is_delete
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("{not json", "invalid JSON"),
+        ("[]", "must be an object"),
+        ('{"resource_changes": []}', "no 'format_version'"),
+        (_text(format_version="2.0"), "unsupported plan format_version '2.0'"),
+        (_text(resource_changes={"a": 1}), "'resource_changes' is not a list"),
+        (_text(resource_changes=[5]), "resource_changes[0] is not an object"),
+        (_text(resource_changes=[{"address": "a", "type": "t", "change": {"actions": "x"}}]),
+         "no list of actions"),
+    ],
+)
+def test_malformed_plans_raise_one_line_parse_errors(text: str, needle: str) -> None:
+    with pytest.raises(ParseError) as info:
+        parse_terraform_plan(text, "plan.json")
+    assert needle in str(info.value)
+    assert str(info.value).startswith("plan.json: ")
+    assert "\n" not in str(info.value)
