@@ -21,7 +21,7 @@ EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 
 RISK_LEVELS = ("low", "medium", "high", "critical")
 KINDS = ("diff", "terraform-plan", "cloudformation-changeset", "pulumi-preview", "kubernetes",
-         "sql", "shell", "hcl", "github-workflow")
+         "sql", "shell", "hcl", "github-workflow")  # every InputKind but the internal "change"
 
 
 class _ArgumentError(Exception):

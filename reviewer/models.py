@@ -108,6 +108,8 @@ class InputKind(StrEnum):
     SHELL = "shell"
     HCL = "hcl"
     WORKFLOW = "github-workflow"
+    #: Not an input: the whole change (intent, documents, findings) for change-level detectors.
+    CHANGE = "change"
 
 
 class Environment(StrEnum):

@@ -15,6 +15,7 @@ from typing import Any
 
 from reviewer import __version__
 from reviewer.detectors.base import Detector
+from reviewer.detectors.change import ChangeDocument
 from reviewer.detectors.engine import run_detectors
 from reviewer.detectors.registry import select
 from reviewer.errors import InputError
@@ -157,7 +158,16 @@ def _review(request: ReviewRequest) -> Verdict:
     cov: dict[str, list[Any]] = {"errors": [], "skipped": [], "notes": []}
     documents = _parse_all(request, cov)
     detectors: tuple[type[Detector[Any]], ...] = select(request.include, request.exclude)
+    intent = complete_intent(request.title, request.description, request.ai_assisted, documents)
     result = run_detectors(detectors, documents, strict=request.strict)
+    change = ChangeDocument(intent=intent, documents=tuple(documents),
+                            findings=tuple(result.findings))
+    second = run_detectors(detectors, [change], strict=request.strict)
+    result.findings.extend(second.findings)
+    result.crashes.extend(second.crashes)
+    result.detectors_run |= second.detectors_run
+    for code, ms in second.timings_ms.items():
+        result.timings_ms[code] = result.timings_ms.get(code, 0.0) + ms
     for crash in result.crashes:
         cov["errors"].append(CoverageError(
             path=crash.path, stage="detector", detector=crash.code,
@@ -174,7 +184,6 @@ def _review(request: ReviewRequest) -> Verdict:
         detectors_run=sorted(result.detectors_run),
         detector_timings_ms={k: round(v, 3) for k, v in sorted(result.timings_ms.items())},
     )
-    intent = complete_intent(request.title, request.description, request.ai_assisted, documents)
     findings = sorted(result.findings, key=lambda f: (-f.severity.rank, f.code,
                                                       f.location.path, f.location.line or 0,
                                                       f.location.address or ""))

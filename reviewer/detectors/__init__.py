@@ -1,6 +1,7 @@
 """Deterministic destructive-operation detectors and their explicit registry.
 
-``ALL_DETECTORS`` is the registry: an explicit tuple, sorted by code. Importing this
+Each family package (``terraform``, ``sql``…) lists its detectors in an explicit
+``DETECTORS`` tuple; ``ALL_DETECTORS`` joins them in a fixed family order. Importing this
 package registers nothing by side effect.
 """
 
@@ -8,23 +9,35 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from reviewer.detectors.access import DETECTORS as _ACCESS
 from reviewer.detectors.base import Detector
-from reviewer.detectors.terraform.tf001_stateful_resource_deleted import StatefulResourceDeleted
-from reviewer.detectors.terraform.tf002_stateful_resource_replaced import StatefulResourceReplaced
-from reviewer.detectors.terraform.tf003_serving_path_destroy_first import ServingPathDestroyFirst
-from reviewer.detectors.terraform.tf004_removed_from_config import RemovedFromConfig
-from reviewer.detectors.terraform.tf007_protection_disabled import ProtectionDisabled
-from reviewer.detectors.terraform.tf014_untrustworthy_plan import UntrustworthyPlan
-from reviewer.detectors.terraform.tf015_mass_destroy import MassDestroy
+from reviewer.detectors.ci import DETECTORS as _CI
+from reviewer.detectors.cloudformation import DETECTORS as _CLOUDFORMATION
+from reviewer.detectors.code import DETECTORS as _CODE
+from reviewer.detectors.config import DETECTORS as _CONFIG
+from reviewer.detectors.injection import DETECTORS as _INJECTION
+from reviewer.detectors.intent import DETECTORS as _INTENT
+from reviewer.detectors.kubernetes import DETECTORS as _KUBERNETES
+from reviewer.detectors.pulumi import DETECTORS as _PULUMI
+from reviewer.detectors.secrets import DETECTORS as _SECRETS
+from reviewer.detectors.shell import DETECTORS as _SHELL
+from reviewer.detectors.sql import DETECTORS as _SQL
+from reviewer.detectors.terraform import DETECTORS as _TERRAFORM
 
 ALL_DETECTORS: Final[tuple[type[Detector[Any]], ...]] = (
-    StatefulResourceDeleted,
-    StatefulResourceReplaced,
-    ServingPathDestroyFirst,
-    RemovedFromConfig,
-    ProtectionDisabled,
-    UntrustworthyPlan,
-    MassDestroy,
+    *_TERRAFORM,
+    *_CLOUDFORMATION,
+    *_PULUMI,
+    *_KUBERNETES,
+    *_SQL,
+    *_SHELL,
+    *_CI,
+    *_CONFIG,
+    *_SECRETS,
+    *_ACCESS,
+    *_CODE,
+    *_INJECTION,
+    *_INTENT,
 )
 
 __all__ = ["ALL_DETECTORS", "Detector"]

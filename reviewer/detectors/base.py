@@ -16,7 +16,7 @@ from reviewer.models import Confidence, Finding, InputKind, Location, Severity
 
 DocT = TypeVar("DocT")
 
-CODE_RE = re.compile(r"^[A-Z]{2,4}\d{3}$")
+CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,3}\d{3}$")
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 REQUIRED_SECTIONS = (
     "## What it detects",

@@ -40,7 +40,7 @@ import binascii
 import itertools
 import quopri
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from difflib import SequenceMatcher
@@ -240,6 +240,22 @@ class DiffDocument:
     def removed_lines(self) -> int:
         """Removed lines over all files."""
         return sum(f.removed_lines for f in self.files)
+
+    def iter_added(self) -> Iterator[tuple[FileChange, DiffLine]]:
+        """Every added line with its file, in diff order (binary files have none)."""
+        for change in self.files:
+            for hunk in change.hunks:
+                for line in hunk.lines:
+                    if line.kind == "+":
+                        yield change, line
+
+    def iter_removed(self) -> Iterator[tuple[FileChange, DiffLine]]:
+        """Every removed line with its file, in diff order."""
+        for change in self.files:
+            for hunk in change.hunks:
+                for line in hunk.lines:
+                    if line.kind == "-":
+                        yield change, line
 
     def file(self, path: str) -> FileChange | None:
         """The change to ``path`` (new or old path), if the diff touches it."""

@@ -14,7 +14,10 @@ from reviewer.detectors.engine import run_detectors
 from reviewer.detectors.registry import by_code
 from reviewer.models import Finding, InputKind
 from reviewer.parsers import parse_artifact
-from reviewer.parsers.base import Artifact
+from reviewer.parsers.base import Artifact, Document
+from reviewer.parsers.derive import derive_documents
+from reviewer.parsers.diff import DiffDocument
+from reviewer.service import ReviewRequest, review
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = ROOT / "fixtures" / "detectors"
@@ -31,6 +34,7 @@ class DetectorCase:
     path: str
     kind: InputKind | None
     expect: list[dict[str, Any]]
+    intent: dict[str, Any] = field(default_factory=dict)
     known_gap: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -93,7 +97,7 @@ def _case(detector: str, name: str, raw: dict[str, Any]) -> DetectorCase:
     else:
         text, path = str(raw["input"]), str(raw.get("path", "input.txt"))
     return DetectorCase(detector, name, text, path, kind, list(raw.get("expect") or []),
-                        raw.get("known_gap"), raw)
+                        dict(raw.get("intent") or {}), raw.get("known_gap"), raw)
 
 
 def load_table(path: Path) -> list[DetectorCase]:
@@ -108,11 +112,31 @@ def load_all() -> list[DetectorCase]:
     return [case for table in sorted(TABLES.glob("*.yaml")) for case in load_table(table)]
 
 
-def run_text(cls: type[Detector[Any]], text: str, path: str,
-             kind: InputKind | None = None) -> list[Finding]:
-    """Parse text as an artifact and run one detector over it (strict: crashes raise)."""
+def documents_for(text: str, path: str, kind: InputKind | None = None) -> list[Document]:
+    """The documents the service would review: the artifact's and those derived from diffs."""
     outcome = parse_artifact(Artifact(path, text, kind))
-    return run_detectors([cls], outcome.documents, strict=True).findings
+    documents = list(outcome.documents)
+    for doc in outcome.documents:
+        if isinstance(doc, DiffDocument):
+            documents.extend(derive_documents(doc, None)[0])
+    return documents
+
+
+def run_text(cls: type[Detector[Any]], text: str, path: str,
+             kind: InputKind | None = None, intent: dict[str, Any] | None = None) -> list[Finding]:
+    """Run one detector over an artifact the way the service does (strict: crashes raise).
+
+    Change-level detectors (intent) need every other detector's findings and the stated
+    intent, so they go through the whole review.
+    """
+    if InputKind.CHANGE in cls.kinds:
+        intent = intent or {}
+        verdict = review(ReviewRequest(
+            artifacts=[Artifact(path, text, None if kind is InputKind.CHANGE else kind)],
+            title=str(intent.get("title", "")), description=str(intent.get("description", "")),
+            ai_assisted=bool(intent.get("ai_assisted", False)), strict=True))
+        return [f for f in verdict.findings if f.code == cls.code]
+    return run_detectors([cls], documents_for(text, path, kind), strict=True).findings
 
 
 def project(finding: Finding, keys: set[str]) -> dict[str, Any]:
@@ -131,7 +155,7 @@ def project(finding: Finding, keys: set[str]) -> dict[str, Any]:
 def run_case(case: DetectorCase) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(got, expected), both projected on the keys the case names and sorted."""
     cls = by_code(case.detector)
-    findings = run_text(cls, case.text, case.path, case.kind)
+    findings = run_text(cls, case.text, case.path, case.kind, case.intent)
     keys = {k for item in case.expect for k in item} or {"code", "address", "line"}
     got = sorted((project(f, keys) for f in findings), key=repr)
     expected = sorted((dict(item) for item in case.expect), key=repr)

@@ -10,6 +10,7 @@ import pytest
 from reviewer.detectors import ALL_DETECTORS
 from reviewer.detectors.base import REQUIRED_SECTIONS, Detector
 from reviewer.detectors.docs import all_pages, code_block, section
+from reviewer.models import InputKind
 from tests.detectors.case_tables import TABLES, load_table, run_text
 
 DETECTORS = list(ALL_DETECTORS)
@@ -65,9 +66,18 @@ def _example(cls: type[Detector[Any]], title: str) -> str:
 
 
 def _path_for(cls: type[Detector[Any]], block_lang: str) -> str:
+    if InputKind.WORKFLOW in cls.kinds and block_lang == "yaml":
+        return ".github/workflows/example.yml"
     return {"json": "plan.json", "sql": "migration.sql", "sh": "script.sh", "bash": "script.sh",
-            "yaml": "manifest.yaml", "hcl": "main.tf", "diff": "change.diff"}.get(block_lang,
-                                                                                "input.txt")
+            "yaml": "manifest.yaml", "hcl": "main.tf", "diff": "change.diff",
+            "patch": "change.patch"}.get(block_lang, "input.txt")
+
+
+def _kind(cls: type[Detector[Any]], block_lang: str) -> InputKind | None:
+    """The example's input kind: the detector's own, or detected for diffs and intent."""
+    if block_lang in ("diff", "patch") or InputKind.CHANGE in cls.kinds:
+        return None
+    return cls.kinds[0]
 
 
 def _lang(cls: type[Detector[Any]], title: str) -> str:
@@ -78,14 +88,16 @@ def _lang(cls: type[Detector[Any]], title: str) -> str:
 @pytest.mark.parametrize("cls", DETECTORS, ids=lambda c: c.code)
 def test_docstring_example_triggers(cls: type[Detector[Any]]) -> None:
     text = _example(cls, "Example")
-    findings = run_text(cls, text, _path_for(cls, _lang(cls, "Example")), cls.kinds[0])
+    lang = _lang(cls, "Example")
+    findings = run_text(cls, text, _path_for(cls, lang), _kind(cls, lang))
     assert [f.code for f in findings if f.code == cls.code], "Example does not trigger"
 
 
 @pytest.mark.parametrize("cls", DETECTORS, ids=lambda c: c.code)
 def test_docstring_safer_alternative_passes(cls: type[Detector[Any]]) -> None:
     text = _example(cls, "Safer alternative")
-    findings = run_text(cls, text, _path_for(cls, _lang(cls, "Safer alternative")), cls.kinds[0])
+    lang = _lang(cls, "Safer alternative")
+    findings = run_text(cls, text, _path_for(cls, lang), _kind(cls, lang))
     assert [f for f in findings if f.code == cls.code] == []
 
 
