@@ -13,7 +13,7 @@ _WORDS: dict[Environment, tuple[str, ...]] = {
     Environment.PROD: ("prod", "production", "prd", "live"),
     Environment.STAGING: ("staging", "stage", "stg", "preprod", "pre-prod", "uat"),
     Environment.DEV: ("dev", "development", "test", "testing", "sandbox", "sbx", "preview",
-                      "ephemeral", "qa", "tmp"),
+                      "ephemeral", "qa"),
 }
 _BY_WORD = {word: env for env, words in _WORDS.items() for word in words}
 _PATTERN = re.compile(

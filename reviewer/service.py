@@ -24,6 +24,7 @@ from reviewer.parsers import parse_artifact
 from reviewer.parsers.base import Artifact, Document, Problem, ProblemLevel
 from reviewer.parsers.reading import read_artifact
 from reviewer.parsers.sources import FileContents
+from reviewer.verdict.acknowledge import acknowledge
 from reviewer.verdict.blast_radius import compute_blast_radius
 from reviewer.verdict.intent import complete_intent
 from reviewer.verdict.model import (
@@ -187,8 +188,9 @@ def _review(request: ReviewRequest) -> Verdict:
     findings = sorted(result.findings, key=lambda f: (-f.severity.rank, f.code,
                                                       f.location.path, f.location.line or 0,
                                                       f.location.address or ""))
+    findings, acknowledged = acknowledge(findings, intent)
     blast = compute_blast_radius(documents)
-    outcome = decide(findings, blast, coverage, intent)
+    outcome = decide(findings, blast, coverage, intent, frozenset(acknowledged))
     return Verdict(
         risk=outcome.risk,
         score=outcome.score,

@@ -2,14 +2,16 @@
 
 Rules, in order:
 1. The risk is the highest finding severity (info and low count as low).
-2. Blast radius escalates it: any data-holding resource destroyed → at least high (a floor
+2. Destruction the intent states for a non-production object is capped at medium and
+   left out of the escalations below (see ``acknowledge.py``).
+3. Blast radius escalates it: any data-holding resource destroyed → at least high (a floor
    that holds whatever detectors ran); three or more destroyed → critical;
    a high-risk change that destroys something in an inferred production environment →
    critical; 25 or more objects destroyed → at least high.
-3. Fail closed: any coverage error (unreadable input, unknown plan action, crashed
+4. Fail closed: any coverage error (unreadable input, unknown plan action, crashed
    detector) → at least medium, whatever else was found. Never low.
-4. Decision: low → pass, medium and high → review, critical → block.
-5. AI-assisted and high or above → senior approval required.
+5. Decision: low → pass, medium and high → review, critical → block.
+6. AI-assisted and high or above → senior approval required.
 """
 
 from __future__ import annotations
@@ -72,21 +74,26 @@ def decide(
     blast: BlastRadius,
     coverage: Coverage,
     intent: Intent,
+    acknowledged: frozenset[str] = frozenset(),
 ) -> PolicyResult:
-    """Apply the policy rules (see the module docstring)."""
+    """Apply the policy rules (see the module docstring).
+
+    ``acknowledged`` holds addresses whose destruction the intent states for a
+    non-production environment (see :mod:`reviewer.verdict.acknowledge`); they do not count
+    towards the blast-radius escalations.
+    """
     active = [f for f in findings if f.severity > Severity.INFO]
     risk = max((RiskLevel.from_severity(f.severity) for f in active), default=RiskLevel.LOW)
     escalations: list[str] = []
 
     destroyed = blast.resources_deleted + blast.resources_replaced
-    if blast.stateful_destroyed and risk < RiskLevel.HIGH:
+    stateful = [a for a in blast.stateful_destroyed if a not in acknowledged]
+    if stateful and risk < RiskLevel.HIGH:
         risk = RiskLevel.HIGH
-        escalations.append(f"data-holding {blast.stateful_destroyed[0]} is destroyed")
-    if len(blast.stateful_destroyed) >= STATEFUL_DESTROY_CRITICAL and risk < RiskLevel.CRITICAL:
+        escalations.append(f"data-holding {stateful[0]} is destroyed")
+    if len(stateful) >= STATEFUL_DESTROY_CRITICAL and risk < RiskLevel.CRITICAL:
         risk = RiskLevel.CRITICAL
-        escalations.append(
-            f"{len(blast.stateful_destroyed)} data-holding resources are destroyed"
-        )
+        escalations.append(f"{len(stateful)} data-holding resources are destroyed")
     if (risk == RiskLevel.HIGH and destroyed and Environment.PROD in blast.environments):
         risk = RiskLevel.CRITICAL
         escalations.append("a high-risk change destroys resources in a production environment")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import subprocess
 import sys
-import time
 
 import pytest
 from tree_sitter import Tree
@@ -548,7 +547,8 @@ def _module(variant: int) -> str:
 
 
 @pytest.mark.slow
-def test_large_diff_with_contents_parses_quickly() -> None:
+def test_large_diff_with_contents_gets_every_symbol() -> None:
+    # Speed is measured in benchmarks/ (50,000-line diff), not here.
     old, new = _module(0), _module(7)
     parts: list[str] = []
     contents = FileContents()
@@ -560,12 +560,8 @@ def test_large_diff_with_contents_parses_quickly() -> None:
         parts.append(f"diff --git a/{path} b/{path}\nindex 1111111..2222222 100644\n{body}")
     text = "".join(parts)
     assert text.count("\n") > 50_000
-    started = time.perf_counter()
     doc = parse_diff(text, "big.diff", contents=contents)
-    elapsed = time.perf_counter() - started
     hunks = [h for f in doc.files for h in f.hunks]
     assert len(hunks) == 6000
     assert hunks[3].symbol == "Service0.method_6"
     assert all(h.symbol is not None and h.symbol.startswith("Service") for h in hunks)
-    # about 1.2 s on the 2-core development machine; the bound catches quadratic blow-ups
-    assert elapsed < 8.0, f"{elapsed:.2f}s"
