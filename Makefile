@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit docs docs-check bench clean
+.PHONY: demo test lint typecheck unit eval eval-report docs docs-check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/reviewer review --demo --llm off || test $$? -eq 1
 
-## Lint, types, generated docs and the whole test suite.
-test: $(STAMP) lint typecheck docs-check unit
+## Lint, types, generated docs, the whole test suite and the eval thresholds.
+test: $(STAMP) lint typecheck docs-check eval unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check reviewer tests scripts benchmarks
@@ -33,6 +33,16 @@ docs-check: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
+
+## The shipped eval cases, offline (LLM off); fails below the thresholds in
+## reviewer/evals/thresholds.py.
+eval: $(STAMP)
+	$(BIN)/reviewer eval --cases evals/cases --llm off --check
+
+## The full eval report with baselines (installs checkov and squawk-cli into the venv).
+eval-report: $(STAMP)
+	$(BIN)/python -m pip install --quiet checkov squawk-cli
+	$(BIN)/reviewer eval --cases evals/cases --llm off --out evals/report
 
 ## Regenerate docs/detectors/ from the detector registry.
 docs: $(STAMP)

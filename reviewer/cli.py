@@ -10,7 +10,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -92,6 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("code", help="detector code, e.g. TF001")
 
     sub.add_parser("schema", help="print the JSON schema of the verdict")
+
+    ev = sub.add_parser("eval", help="run the offline eval suite of historical incidents",
+                        description="Run eval cases through the review pipeline and score it "
+                                    "as a risk gate.")
+    ev.add_argument("--cases", action="append", metavar="DIR",
+                    help="folder of case folders (repeatable; default: evals/cases)")
+    ev.add_argument("--llm", choices=("off",), default="off",
+                    help="the LLM judge during the run (off: deterministic only)")
+    ev.add_argument("--out", metavar="DIR",
+                    help="write report.md, results.json and chart.png to DIR (with baselines)")
+    ev.add_argument("--format", choices=("text", "json"), default="text")
+    ev.add_argument("--check", action="store_true",
+                    help="exit 1 when the catch or false-alarm threshold is not met")
     return parser
 
 
@@ -241,7 +254,62 @@ def cmd_schema(stdout: TextIO) -> int:
     return EXIT_OK
 
 
-def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser, stdout: TextIO) -> int:
+def _progress(stream: TextIO) -> Callable[[int, int, str], None] | None:
+    if not stream.isatty():
+        return None
+
+    def show(done: int, total: int, case_id: str) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        end = "\n" if done == total else ""
+        stream.write(f"\r[{bar}] {done}/{total} {case_id[:40]:40}{end}")
+        stream.flush()
+
+    return show
+
+
+def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """``reviewer eval``."""
+    from pathlib import Path
+
+    from reviewer.evals.cases import load_cases
+    from reviewer.evals.metrics import summarize
+    from reviewer.evals.report import render_json, render_markdown, render_text
+    from reviewer.evals.runner import run_cases
+
+    dirs = [Path(d) for d in (args.cases or ["evals/cases"])]
+    cases, errors = load_cases(dirs)
+    results = run_cases(cases, _progress(stderr))
+    summary = summarize(results, case_errors=len(errors))
+    baselines = []
+    if args.out:
+        from reviewer.evals.baselines import run_baselines
+
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        baselines = run_baselines(cases)
+        chart: str | None = "chart.png"
+        try:
+            from reviewer.evals.chart import write_chart
+
+            write_chart(out / "chart.png", results, summary)
+        except ImportError:
+            chart = None
+            stderr.write("reviewer: chart skipped: matplotlib is not installed\n")
+        (out / "results.json").write_text(render_json(results, summary, errors, baselines),
+                                          encoding="utf-8")
+        (out / "report.md").write_text(
+            render_markdown(results, summary, errors, baselines, chart), encoding="utf-8")
+    if args.format == "json":
+        stdout.write(render_json(results, summary, errors, baselines))
+    else:
+        stdout.write(render_text(results, summary, errors))
+    return EXIT_FAIL if args.check and not summary.thresholds_met else EXIT_OK
+
+
+def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser, stdout: TextIO,
+              stderr: TextIO) -> int:
     if args.version:
         from reviewer import __version__
 
@@ -253,6 +321,8 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser, stdout:
         return cmd_detectors(args, stdout)
     if args.command == "schema":
         return cmd_schema(stdout)
+    if args.command == "eval":
+        return cmd_eval(args, stdout, stderr)
     parser.print_help(stdout)
     return EXIT_ERROR
 
@@ -275,7 +345,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
     from reviewer.errors import ReviewerError
 
     try:
-        return _dispatch(args, parser, out)
+        return _dispatch(args, parser, out, err)
     except ReviewerError as exc:
         err.write(f"reviewer: error: {exc}\n")
         return EXIT_ERROR

@@ -1,0 +1,78 @@
+"""Run eval cases through exactly the pipeline ``reviewer review`` uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pydantic import BaseModel, Field
+
+from reviewer.errors import InputError
+from reviewer.evals.cases import EvalCase
+from reviewer.models import RiskLevel
+from reviewer.parsers.reading import read_artifact
+from reviewer.service import ReviewRequest, review
+
+
+class CaseResult(BaseModel):
+    """The verdict of one case against its expectation."""
+
+    id: str
+    kind: str
+    category: str
+    title: str
+    expected: str
+    risk: RiskLevel
+    score: int
+    decision: str
+    passed: bool
+    codes: list[str] = Field(default_factory=list)
+    reason: str = ""
+    coverage_errors: int = 0
+
+
+def _expected(case: EvalCase) -> str:
+    bound = (f"≥ {case.expect.min_risk.value}" if case.expect.min_risk is not None
+             else f"≤ {case.expect.max_risk.value}" if case.expect.max_risk is not None else "")
+    if case.expect.detectors:
+        bound += f" with {'|'.join(case.expect.detectors)}"
+    return bound
+
+
+def run_case(case: EvalCase) -> CaseResult:
+    """Review one case (LLM off) and judge the verdict against the case's bound."""
+    request = ReviewRequest(title=case.change.title, description=case.change.description,
+                            ai_assisted=case.change.ai_assisted, raise_on_input_error=False,
+                            llm_reason="evaluation run with --llm off")
+    for path in case.artifact_paths():
+        try:
+            request.artifacts.append(read_artifact(str(path)))
+        except InputError as exc:
+            request.input_errors.append(exc)
+    verdict = review(request)
+    codes = sorted({f.code for f in verdict.findings})
+    reasons: list[str] = []
+    if case.expect.min_risk is not None and verdict.risk < case.expect.min_risk:
+        reasons.append(f"risk {verdict.risk.value} below {case.expect.min_risk.value}")
+    if case.expect.max_risk is not None and verdict.risk > case.expect.max_risk:
+        reasons.append(f"risk {verdict.risk.value} above {case.expect.max_risk.value}")
+    if case.expect.detectors and not set(case.expect.detectors) & set(codes):
+        reasons.append(f"none of {', '.join(case.expect.detectors)} fired")
+    return CaseResult(
+        id=case.id, kind=case.kind, category=case.category, title=case.title,
+        expected=_expected(case), risk=verdict.risk, score=verdict.score,
+        decision=verdict.decision.value, passed=not reasons, codes=codes,
+        reason="; ".join(reasons), coverage_errors=len(verdict.coverage.errors),
+    )
+
+
+def run_cases(cases: Sequence[EvalCase],
+              progress: Callable[[int, int, str], None] | None = None) -> list[CaseResult]:
+    """Run every case in order, reporting progress as (done, total, case id)."""
+    results: list[CaseResult] = []
+    for index, case in enumerate(cases, start=1):
+        if progress is not None:
+            progress(index - 1, len(cases), case.id)
+        results.append(run_case(case))
+    if progress is not None:
+        progress(len(cases), len(cases), "")
+    return results
