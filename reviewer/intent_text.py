@@ -25,20 +25,28 @@ SMALL_CHANGE_WORDS = re.compile(
     re.IGNORECASE,
 )
 
-#: Finding codes whose effect is destruction or loss (by family prefix or code).
-_DESTRUCTIVE_PREFIXES = ("TF", "CFN", "PUL", "K8S", "SQL", "SH", "CODE", "SEC003")
-_NOT_DESTRUCTIVE = frozenset({"TF014", "CODE003", "CODE004", "SQL007", "SQL010", "SQL011",
-                              "SQL012", "K8S007", "K8S008"})
+#: Finding codes whose effect is destruction or loss: what an intent must announce.
+DESTRUCTIVE_CODES: frozenset[str] = frozenset({
+    "TF001", "TF002", "TF003", "TF004", "TF005", "TF006", "TF009", "TF010", "TF011", "TF012",
+    "TF015",
+    "CFN001", "CFN002",
+    "PUL001",
+    "K8S001", "K8S002", "K8S003", "K8S004", "K8S005",
+    "SQL001", "SQL002", "SQL003", "SQL008",
+    "SH001", "SH002", "SH003", "SH004", "SH005", "SH006", "SH007", "SH008",
+    "CODE001", "CODE002", "CODE004",
+    "SEC003",
+    "CFG002",
+})
 
 
 def is_destructive(finding: Finding) -> bool:
-    """True when a finding reports something destroyed, deleted, dropped or wiped."""
-    if finding.code in _NOT_DESTRUCTIVE or finding.code.startswith(("INT", "PI")):
-        return False
-    return finding.code.startswith(_DESTRUCTIVE_PREFIXES) and finding.severity >= Severity.HIGH
+    """True when a finding of high severity or above reports something destroyed or lost."""
+    return finding.code in DESTRUCTIVE_CODES and finding.severity >= Severity.HIGH
 
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _STOP = frozenset({"aws", "google", "azurerm", "module", "resource", "data", "main", "this",
                    "default", "instance", "the", "and", "for", "prod", "production", "dev",
                    "staging", "table", "column", "db", "a", "an", "of", "to", "in"})
@@ -65,7 +73,7 @@ def object_words(finding: Finding) -> set[str]:
         names = [finding.location.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]]
     words: set[str] = set()
     for name in names:
-        for part in _SPLIT.split(name.lower()):
+        for part in _SPLIT.split(_CAMEL.sub("_", name).lower()):
             if len(part) >= 3 and part not in _STOP and not part.isdigit():
                 words.add(part)
     return words

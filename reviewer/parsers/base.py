@@ -90,12 +90,15 @@ T = TypeVar("T")
 class Lazy(Generic[T]):
     """A value computed on first use and kept (e.g. the old side of a changed file)."""
 
-    __slots__ = ("_done", "_thunk", "_value")
+    __slots__ = ("_done", "_thunk", "_value", "source")
 
-    def __init__(self, thunk: Callable[[], T]) -> None:
+    def __init__(self, thunk: Callable[[], T], source: str | None = None) -> None:
         self._thunk: Callable[[], T] | None = thunk
         self._value: T | None = None
         self._done = False
+        #: The raw text the value is computed from, when known: a cheap pre-check for
+        #: detectors before they pay for parsing (e.g. "does the old file mention X?").
+        self.source = source
 
     def get(self) -> T:
         """The value, computing it the first time."""
@@ -105,3 +108,9 @@ class Lazy(Generic[T]):
             self._thunk = None
             self._done = True
         return self._value  # type: ignore[return-value]
+
+
+def before_source(doc: object) -> str | None:
+    """The unparsed old text of a document derived from a diff, without parsing it."""
+    previous = getattr(doc, "previous", None)
+    return previous.source if isinstance(previous, Lazy) else None

@@ -152,8 +152,9 @@ def derive_file(change: FileChange, diff: DiffDocument,
         return None, problems
     new_full = contents.new_text(change.new_path) if contents else None
     old_full = contents.old_text(change.old_path) if contents else None
-    kind = file_kind(change.path, new_full or old_full or _side_text(change, "new")[0]
-                     or _side_text(change, "old")[0])
+    sample = "\n".join(t for t in (new_full, old_full, _side_text(change, "new")[0],
+                                   _side_text(change, "old")[0]) if t)
+    kind = file_kind(change.path, sample)
     if kind is None:
         return None, problems
     path = change.path
@@ -166,7 +167,8 @@ def derive_file(change: FileChange, diff: DiffDocument,
         # The old side only informs detectors that ask for it (parsed on first use); what
         # fails to parse there is not reported.
         old_path = change.old_path or path
-        previous = Lazy(lambda: _parse_side(kind, old_path, old_text, old_complete, []))
+        previous = Lazy(lambda: _parse_side(kind, old_path, old_text, old_complete, []),
+                        source=old_text)
     if change.status == "deleted":
         current = _empty(kind, path)
     else:

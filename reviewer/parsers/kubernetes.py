@@ -33,7 +33,27 @@ _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{\{-|\{%")
 _YAML_FAILURES = (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError)
 #: Most key lines recorded per manifest (protects against huge documents).
 _MAX_KEY_LINES = 20000
+#: libyaml's C parser when PyYAML was built with it (same nodes and marks, much faster).
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+
+
+def _precise_failure(text: str, exc: BaseException) -> BaseException:
+    """The pure-Python parser's error for a failing document (its marks point at the line)."""
+    if _LOADER is yaml.SafeLoader:
+        return exc
+    loader: yaml.SafeLoader | None = None
+    try:
+        loader = yaml.SafeLoader(text)
+        node = loader.get_single_node()
+        if node is not None:
+            loader.construct_document(node)
+    except _YAML_FAILURES as precise:
+        return precise
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return exc
 
 @dataclass(frozen=True, slots=True)
 class Manifest:
@@ -337,11 +357,11 @@ class _Reader:
         offset = chunk.start  # mark lines are 0-based within the chunk
         loader: yaml.SafeLoader | None = None
         try:
-            loader = yaml.SafeLoader(text)
+            loader = _LOADER(text)
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
         except _YAML_FAILURES as exc:
-            self.chunk_failed(chunk, doc_index, exc)
+            self.chunk_failed(chunk, doc_index, _precise_failure(text, exc))
             return
         finally:
             if loader is not None:

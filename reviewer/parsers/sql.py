@@ -230,6 +230,12 @@ class _RawStatement:
     direction: str = UP
 
 
+
+def _first_word(text: str) -> str:
+    """The first whitespace-separated word of ``text`` (clipped), or the clipped text."""
+    words = text.split(None, 1)
+    return (words[0] if words else text)[:40]
+
 def _direction_from_path(path: str) -> str:
     norm = path.replace("\\", "/").lower()
     name = PurePosixPath(norm).name
@@ -371,7 +377,7 @@ class _Lexer:
                     end = text.find("\n", i)
                     end = n if end < 0 else end
                     self.problems.append(Problem(
-                        self.path, f"psql meta-command {text[i:end].split()[0]!r} was not "
+                        self.path, f"psql meta-command {_first_word(text[i:end])!r} was not "
                                    "reviewed", ProblemLevel.NOTE, line=self.line(i)))
                     i = end
                     continue
@@ -899,7 +905,7 @@ def parse_sql(text: str, path: str) -> SqlScript:
         if not verb:
             problems.append(Problem(
                 path, f"statement at line {line} could not be understood (starts with "
-                      f"{stmt_text.split(None, 1)[0][:40]!r}); it was not reviewed",
+                      f"{_first_word(stmt_text)!r}); it was not reviewed",
                 ProblemLevel.ERROR, line=line))
         elif not parsed_ok and verb not in TRANSACTION_VERBS:
             unparsed.append(line)
@@ -921,7 +927,7 @@ def parse_sql(text: str, path: str) -> SqlScript:
         ))
     if statements and not any(s.verb for s in statements):
         raise ParseError(path, "not SQL: no statement starts with a SQL keyword "
-                               f"(first: {statements[0].text.split(None, 1)[0][:40]!r})",
+                               f"(first: {_first_word(statements[0].text)!r})",
                          kind=_KIND, line=statements[0].line)
     if unparsed:
         shown = ", ".join(str(n) for n in unparsed[:10]) + (", …" if len(unparsed) > 10 else "")

@@ -41,7 +41,7 @@ def test_seed_cases_load_and_pass(cases_dir: Path) -> None:
     incident = results["cost-env-recreate"]
     assert incident.passed, incident.reason
     assert incident.risk is RiskLevel.CRITICAL
-    assert "TF001" in incident.codes
+    assert {"TF001", "INT001"} <= set(incident.codes)
     benign = results["benign-delete-empty-dev-bucket"]
     assert benign.passed, benign.reason
     assert benign.risk <= RiskLevel.MEDIUM

@@ -289,3 +289,12 @@ def test_mutated_samples_give_a_document_or_parse_error(sample: str, data: st.Da
     resume = data.draw(st.integers(min_value=0, max_value=len(sample)))
     junk = data.draw(st.text(alphabet="'\"`$;-/*()\n abc", max_size=8))
     _parse_or_error(sample[:cut] + junk + sample[resume:])
+
+
+@pytest.mark.parametrize("text", ["\x1f", "\x1c\x1d;", "\u2028"])
+def test_separator_only_statements_do_not_crash(text: str) -> None:
+    try:
+        doc = parse_sql(text, "odd.sql")
+    except ParseError:
+        return
+    assert all(p.message for p in doc.problems)

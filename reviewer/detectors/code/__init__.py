@@ -8,5 +8,14 @@ from __future__ import annotations
 from typing import Any, Final
 
 from reviewer.detectors.base import Detector
+from reviewer.detectors.code.code001_destructive_call_added import DestructiveCallAdded
+from reviewer.detectors.code.code002_delete_target_widened import DeleteTargetWidened
+from reviewer.detectors.code.code003_guard_removed import GuardRemoved
+from reviewer.detectors.code.code004_filter_can_be_empty import FilterCanBeEmpty
 
-DETECTORS: Final[tuple[type[Detector[Any]], ...]] = ()
+DETECTORS: Final[tuple[type[Detector[Any]], ...]] = (
+    DestructiveCallAdded,
+    DeleteTargetWidened,
+    GuardRemoved,
+    FilterCanBeEmpty,
+)

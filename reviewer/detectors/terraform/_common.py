@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from reviewer.environments import environments_in_tags, environments_in_text, ordered
-from reviewer.models import Location
+from reviewer.models import Environment, Location
 from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan
 from reviewer.resources import PROTECTION_ATTRIBUTES, SKIP_DESTROY_ATTRIBUTES
 
@@ -119,3 +120,243 @@ def replace_reason(rc: ResourceChange) -> str:
     if reason:
         parts.append(reason)
     return "; ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Instance addresses, sides and safe values (TF005, TF006, TF010, TF012…)
+
+#: Delete reasons caused by `count` / `for_each` instance keys rather than a removed block.
+REPETITION_REASONS: dict[str, str] = {
+    "delete_because_count_index": "its count index is out of range of the new count",
+    "delete_because_each_key": "its key is no longer in for_each",
+    "delete_because_wrong_repetition": "count/for_each changed its instance key type",
+}
+
+_INSTANCE_KEY = re.compile(r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]$')
+
+#: Attribute names whose values are never shown (on top of the plan's sensitive marks).
+_SECRET_KEY = re.compile(r"pass(word|wd)?|secret|token|private_key|credential|api_key|"
+                         r"access_key|auth", re.IGNORECASE)
+
+
+def base_address(rc: ResourceChange) -> str:
+    """The resource's address without its instance key (``aws_subnet.a[2]`` → ``aws_subnet.a``)."""
+    return _INSTANCE_KEY.sub("", rc.address)
+
+
+def instance_key(address: str) -> str:
+    """The trailing instance key of an address (``[2]``, ``["web"]``), or ``""``."""
+    match = _INSTANCE_KEY.search(address)
+    return match.group(0) if match else ""
+
+
+def side(rc: ResourceChange, which: str) -> dict[str, Any]:
+    """The before or after object of a change (``{}`` when it is null or not an object)."""
+    obj = rc.before if which == "before" else rc.after
+    return obj if isinstance(obj, dict) else {}
+
+
+def unknown_keys(rc: ResourceChange) -> set[str]:
+    """Top-level attributes whose after-value is known only after apply."""
+    marks = rc.after_unknown
+    if marks is True:
+        return set(side(rc, "after"))
+    if not isinstance(marks, dict):
+        return set()
+    return {k for k, v in marks.items() if v is True}
+
+
+def shown(rc: ResourceChange, attr: str, value: Any, which: str = "before") -> str:
+    """``fmt(value)``, or the mask when the attribute is sensitive or looks like a secret."""
+    top = attr.split(".", 1)[0]
+    if _SECRET_KEY.search(top) or is_sensitive(rc, top, which):
+        return MASK
+    return fmt(value)
+
+
+def informative(value: Any) -> bool:
+    """True for values that say something about an object (not null, empty, 0 or a flag)."""
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, (str, list, dict)):
+        return bool(value)
+    return bool(value != 0)
+
+
+def only_nonprod(rc: ResourceChange) -> bool:
+    """True when the address or tags name only development/test environments."""
+    envs: set[Environment] = environments_in_text(rc.address)
+    for obj in (rc.before, rc.after):
+        if isinstance(obj, dict):
+            envs |= environments_in_tags(obj.get("tags"))
+    return bool(envs) and envs <= {Environment.DEV}
+
+
+# ---------------------------------------------------------------------------------------------
+# Resource type lists (kept here rather than in reviewer/resources.py)
+
+#: Encryption keys and key containers whose destruction makes encrypted data unreadable.
+CRYPTO_KEY_TYPES: frozenset[str] = frozenset({
+    "aws_kms_key", "aws_kms_external_key", "aws_kms_replica_key",
+    "aws_kms_replica_external_key",
+    # google_kms_key_ring is not listed: destroying one only removes it from state.
+    "google_kms_crypto_key", "google_kms_crypto_key_version",
+    "azurerm_key_vault", "azurerm_key_vault_key",
+    "azurerm_key_vault_managed_hardware_security_module",
+    "azurerm_key_vault_managed_hardware_security_module_key",
+})
+
+#: DNS zones: deleting one takes every name in it off the internet.
+DNS_ZONE_TYPES: frozenset[str] = frozenset({
+    "aws_route53_zone", "google_dns_managed_zone", "azurerm_dns_zone", "cloudflare_zone",
+    "digitalocean_domain", "ns1_zone", "dnsimple_zone", "oci_dns_zone",
+})
+
+#: DNS record resources, with the record type when the resource type fixes it.
+DNS_RECORD_TYPES: dict[str, str] = {
+    "aws_route53_record": "", "google_dns_record_set": "", "cloudflare_record": "",
+    "cloudflare_dns_record": "", "digitalocean_record": "", "ns1_record": "",
+    "dnsimple_zone_record": "", "oci_dns_rrset": "",
+    "azurerm_dns_a_record": "A", "azurerm_dns_aaaa_record": "AAAA",
+    "azurerm_dns_cname_record": "CNAME", "azurerm_dns_mx_record": "MX",
+    "azurerm_dns_ns_record": "NS", "azurerm_dns_txt_record": "TXT",
+    "azurerm_dns_srv_record": "SRV", "azurerm_dns_caa_record": "CAA",
+    "azurerm_dns_ptr_record": "PTR",
+}
+
+#: Network foundations: everything in a VPC/VNet depends on them.
+NETWORK_FOUNDATION_TYPES: dict[str, str] = {
+    # AWS
+    "aws_vpc": "VPC", "aws_subnet": "subnet", "aws_default_vpc": "VPC",
+    "aws_route_table": "route table", "aws_default_route_table": "route table",
+    "aws_main_route_table_association": "main route table association",
+    "aws_route_table_association": "route table association",
+    "aws_nat_gateway": "NAT gateway", "aws_internet_gateway": "internet gateway",
+    "aws_egress_only_internet_gateway": "egress-only internet gateway",
+    "aws_ec2_transit_gateway": "transit gateway",
+    "aws_ec2_transit_gateway_vpc_attachment": "transit gateway attachment",
+    "aws_ec2_transit_gateway_route_table": "transit gateway route table",
+    "aws_ec2_transit_gateway_peering_attachment": "transit gateway peering",
+    "aws_vpc_peering_connection": "VPC peering", "aws_vpn_connection": "VPN connection",
+    "aws_vpn_gateway": "VPN gateway", "aws_customer_gateway": "customer gateway",
+    "aws_dx_connection": "Direct Connect connection",
+    "aws_dx_gateway": "Direct Connect gateway",
+    "aws_networkfirewall_firewall": "network firewall",
+    "aws_networkfirewall_firewall_policy": "network firewall policy",
+    "aws_network_acl": "network ACL", "aws_default_network_acl": "network ACL",
+    "aws_vpc_endpoint": "VPC endpoint", "aws_vpc_dhcp_options_association": "DHCP options",
+    "aws_route53_zone_association": "private DNS zone association",
+    "aws_route53_resolver_endpoint": "DNS resolver endpoint",
+    "aws_route53_resolver_rule_association": "DNS resolver rule association",
+    # Google Cloud
+    "google_compute_network": "VPC network", "google_compute_subnetwork": "subnet",
+    "google_compute_router": "cloud router", "google_compute_router_nat": "cloud NAT",
+    "google_compute_route": "route", "google_compute_vpn_gateway": "VPN gateway",
+    "google_compute_ha_vpn_gateway": "VPN gateway", "google_compute_vpn_tunnel": "VPN tunnel",
+    "google_compute_network_peering": "VPC peering",
+    "google_compute_interconnect_attachment": "interconnect attachment",
+    "google_compute_firewall_policy": "firewall policy",
+    "google_compute_network_firewall_policy": "firewall policy",
+    "google_compute_shared_vpc_host_project": "shared VPC host",
+    "google_service_networking_connection": "private service connection",
+    # Azure
+    "azurerm_virtual_network": "VNet", "azurerm_subnet": "subnet",
+    "azurerm_route_table": "route table", "azurerm_nat_gateway": "NAT gateway",
+    "azurerm_subnet_route_table_association": "route table association",
+    "azurerm_subnet_nat_gateway_association": "NAT gateway association",
+    "azurerm_virtual_network_peering": "VNet peering",
+    "azurerm_virtual_network_gateway": "VPN gateway",
+    "azurerm_virtual_network_gateway_connection": "VPN connection",
+    "azurerm_express_route_circuit": "ExpressRoute circuit",
+    "azurerm_virtual_hub": "virtual hub", "azurerm_virtual_wan": "virtual WAN",
+    "azurerm_firewall": "firewall", "azurerm_firewall_policy": "firewall policy",
+    "azurerm_private_dns_zone": "private DNS zone",
+    "azurerm_private_dns_zone_virtual_network_link": "private DNS zone link",
+    "azurerm_private_dns_resolver": "private DNS resolver",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Attribute similarity (a delete and a create that are the same object under a new address)
+
+#: Attributes that differ between two incarnations of the same object, or carry no meaning.
+VOLATILE_ATTRIBUTES: frozenset[str] = frozenset({
+    "id", "arn", "tags", "tags_all", "labels", "effective_labels", "terraform_labels",
+    "timeouts", "self_link", "etag", "unique_id", "owner_id", "creation_date", "create_date",
+    "created_at", "creation_timestamp", "last_modified", "fingerprint", "version",
+})
+
+#: Attributes that name the real object; equal values mean the same object.
+IDENTITY_ATTRIBUTES: tuple[str, ...] = (
+    "name", "bucket", "identifier", "cluster_identifier", "function_name", "table_name",
+    "domain_name", "repository_name", "cidr_block", "fqdn", "account_id", "project_id",
+    "queue_name", "stream_name", "topic_name", "secret_id", "key_id", "alias",
+)
+
+
+def comparable(rc: ResourceChange, which: str) -> dict[str, str]:
+    """Attribute → canonical JSON of the informative, known, non-volatile values of one side."""
+    obj = side(rc, which)
+    if not obj:
+        return {}
+    skip = unknown_keys(rc) if which == "after" else set()
+    out: dict[str, str] = {}
+    for key, value in obj.items():
+        if key in VOLATILE_ATTRIBUTES or key in skip or not informative(value):
+            continue
+        if isinstance(value, str):
+            out[key] = value
+        elif isinstance(value, (int, float)):
+            out[key] = f"#{value!r}"
+        else:
+            out[key] = json.dumps(value, sort_keys=True, default=str)
+    return out
+
+
+def similarity(before: dict[str, str], after: dict[str, str]) -> tuple[float, list[str],
+                                                                       list[str]]:
+    """(share of equal attributes, equal attributes, differing attributes) of two sides."""
+    keys = before.keys() | after.keys()
+    if not keys:
+        return 0.0, [], []
+    same = sorted(k for k in keys if before.get(k) == after.get(k))
+    differ = sorted(k for k in keys if before.get(k) != after.get(k))
+    return len(same) / len(keys), same, differ
+
+
+def identity_values(values: dict[str, str]) -> list[tuple[str, str]]:
+    """(attribute, value) pairs of the identity attributes present in a comparable side."""
+    return [(a, values[a]) for a in IDENTITY_ATTRIBUTES if a in values]
+
+
+#: Similarity at or above which a delete and a create are taken for the same object.
+SAME_OBJECT_SHARE = 0.8
+#: Similarity needed on top of an equal identity attribute.
+SAME_IDENTITY_SHARE = 0.6
+#: Fewest compared attributes for a match on similarity alone.
+SAME_OBJECT_MIN_KEYS = 3
+
+
+def same_object(before: dict[str, str], after: dict[str, str],
+                ignore: set[str] | frozenset[str] = frozenset()) -> tuple[bool, list[str],
+                                                                     list[str], bool]:
+    """(match, equal attrs, differing attrs, by identity) for a deleted and a created side.
+
+    ``ignore``: attributes whose after-value is known only after apply (computed ones the
+    deleted object still shows); they say nothing either way.
+    """
+    if ignore:
+        before = {k: v for k, v in before.items() if k not in ignore}
+    keys = before.keys() | after.keys()
+    if not keys:
+        return False, [], [], False
+    equal = sum(1 for k in keys if before.get(k) == after.get(k))
+    share = equal / len(keys)
+    if share < SAME_IDENTITY_SHARE:  # cheap rejection before building the lists
+        return False, [], [], False
+    by_identity = any(after.get(a) == v for a, v in identity_values(before))
+    match = by_identity or (share >= SAME_OBJECT_SHARE and len(keys) >= SAME_OBJECT_MIN_KEYS)
+    if not match:
+        return False, [], [], False
+    _, same, differ = similarity(before, after)
+    return True, same, differ, by_identity
