@@ -153,6 +153,15 @@ class TerraformPlan:
     applyable: bool | None = None
     deferred_changes: int = 0
     problems: tuple[Problem, ...] = ()
+    #: Managed changes that do something (no no-ops, reads or data sources), in plan order.
+    changed: tuple[ResourceChange, ...] = field(init=False, default=())
+    #: Managed changes that destroy an object (deletes and both kinds of replace).
+    destroyed: tuple[ResourceChange, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        changed = tuple(rc for rc in self.resource_changes if rc.managed and not rc.is_noop)
+        object.__setattr__(self, "changed", changed)
+        object.__setattr__(self, "destroyed", tuple(rc for rc in changed if rc.is_delete))
 
     @property
     def managed_changes(self) -> tuple[ResourceChange, ...]:

@@ -140,7 +140,7 @@ class AuthoritativeIamStrip(Detector[TerraformPlan]):
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
         teardown: set[str] | None = None
-        for rc in doc.resource_changes:
+        for rc in doc.changed:
             if rc.mode == "data" or not _wanted(rc.type) or rc.is_noop:
                 continue
             if not (rc.is_create or rc.is_delete or rc.is_update):
@@ -263,7 +263,7 @@ def _aws(rc: ResourceChange, before: dict[str, Any]) -> tuple[str, str, Confiden
 def _teardown(plan: TerraformPlan) -> set[str]:
     """Identifiers of objects the plan destroys outright."""
     ids: set[str] = set()
-    for rc in plan.resource_changes:
+    for rc in plan.destroyed:
         if rc.is_pure_delete and isinstance(rc.before, dict) and not _wanted(rc.type):
             for key in _IDENTITY_KEYS:
                 value = rc.before.get(key)

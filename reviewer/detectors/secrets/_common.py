@@ -414,15 +414,22 @@ def sensitive_at(marks: Any, path: Sequence[str | int]) -> bool:
     return current is True
 
 
-_ENV_ROOT_HINTS = ("env", "container", "template", "spec", "config", "setting", "variable",
-                   "task", "job", "function", "app")
+#: Top-level keys under which providers nest environment settings (Lambda ``environment``,
+#: ECS ``container_definitions``, Kubernetes ``spec``/``template``, Cloud Run ``template``,
+#: App Service ``app_settings``/``site_config``, CodeBuild ``environment``…).
+_ENV_ROOTS = frozenset({
+    "environment", "env", "env_vars", "variables", "app_settings", "settings",
+    "environment_variable", "environment_variables", "environmentVariables",
+    "secret_environment_variables", "build_environment_variables", "container_definitions",
+    "container", "containers", "template", "spec", "job_template", "site_config",
+    "build_config", "service_config", "function_configuration", "task_definition",
+    "init_container", "containerDefinitions", "jobTemplate",
+})
 
 
 def may_hold_env(value: Any) -> bool:
     """Cheap pre-check: a resource body whose top-level keys can lead to env settings."""
-    if not isinstance(value, dict):
-        return False
-    return any(hint in str(key).lower() for key in value for hint in _ENV_ROOT_HINTS)
+    return isinstance(value, dict) and not _ENV_ROOTS.isdisjoint(value)
 
 
 def env_pairs(value: Any) -> Iterator[tuple[str, Any, tuple[str | int, ...]]]:
@@ -434,7 +441,9 @@ def env_pairs(value: Any) -> Iterator[tuple[str, Any, tuple[str | int, ...]]]:
     """
     if not may_hold_env(value):
         return
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
+    # Walk only from the keys that can hold environment settings, not the whole body.
+    stack: list[tuple[tuple[str | int, ...], Any]] = [
+        ((), {key: item for key, item in value.items() if key in _ENV_ROOTS})]
     while stack:
         path, current = stack.pop()
         if isinstance(current, str) and path and path[-1] == "container_definitions":

@@ -185,7 +185,7 @@ class SecretExposedByIac(Detector[Any]):
                     f"({mask(str(change.get('after')))})",
                     Location(path=doc.path, address=f"output.{name}"),
                     evidence=f"{name} = {mask(str(change.get('after')))}")
-        for rc in doc.resource_changes:
+        for rc in doc.changed:
             if not rc.managed or (not rc.is_create and not rc.is_update) \
                     or not isinstance(rc.after, dict):
                 continue

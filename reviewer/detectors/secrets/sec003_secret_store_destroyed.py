@@ -141,7 +141,7 @@ class SecretStoreDestroyed(Detector[Any]):
     # ------------------------------------------------------------------ plan
 
     def _plan(self, doc: TerraformPlan) -> Iterator[Finding]:
-        for rc in doc.resource_changes:
+        for rc in doc.destroyed:
             if not rc.managed or not rc.is_delete or rc.is_forget:
                 continue
             found = self._plan_reason(rc)

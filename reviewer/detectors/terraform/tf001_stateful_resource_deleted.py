@@ -67,7 +67,7 @@ class StatefulResourceDeleted(Detector[TerraformPlan]):
     )
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
-        for rc in doc.resource_changes:
+        for rc in doc.destroyed:
             if not rc.managed or not rc.is_pure_delete or not is_stateful_terraform(rc.type):
                 continue
             if skip_destroy(rc):

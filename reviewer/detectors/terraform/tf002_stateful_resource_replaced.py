@@ -65,7 +65,7 @@ class StatefulResourceReplaced(Detector[TerraformPlan]):
     )
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
-        for rc in doc.resource_changes:
+        for rc in doc.destroyed:
             if not rc.managed or not rc.is_replace or not is_stateful_terraform(rc.type):
                 continue
             severity = Severity.CRITICAL if rc.delete_first else Severity.HIGH

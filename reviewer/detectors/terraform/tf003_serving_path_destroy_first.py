@@ -61,7 +61,7 @@ class ServingPathDestroyFirst(Detector[TerraformPlan]):
     )
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
-        for rc in doc.resource_changes:
+        for rc in doc.destroyed:
             if not rc.managed or not rc.delete_first:
                 continue
             if not is_serving_path_terraform(rc.type) or is_stateful_terraform(rc.type):

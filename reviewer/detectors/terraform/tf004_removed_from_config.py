@@ -67,7 +67,7 @@ class RemovedFromConfig(Detector[TerraformPlan]):
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
         by_module: dict[str, list[ResourceChange]] = defaultdict(list)
-        for rc in doc.resource_changes:
+        for rc in doc.destroyed:
             if not rc.managed or not rc.is_delete:
                 continue
             if rc.action_reason == "delete_because_no_module":

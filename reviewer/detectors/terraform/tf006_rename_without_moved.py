@@ -125,7 +125,7 @@ class RenameWithoutMoved(Detector[TerraformPlan]):
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
         deletes: dict[str, list[ResourceChange]] = defaultdict(list)
         creates: dict[str, list[ResourceChange]] = defaultdict(list)
-        for rc in doc.resource_changes:
+        for rc in doc.changed:
             if not rc.managed or rc.deposed:
                 continue
             if rc.is_pure_delete:

@@ -30,15 +30,21 @@ def _relevant(rc: ResourceChange) -> tuple[tuple[str, object], ...]:
     return tuple(pair for key in keys for pair in _BY_TOP[key])
 
 
+def _flat(obj: object, attr: str) -> object:
+    return obj.get(attr) if isinstance(obj, dict) else None
+
+
 def _transitions(rc: ResourceChange) -> Iterator[tuple[str, object, object, bool]]:
     """(attribute, before, after, unknown) for every protection that weakens."""
     for attr, unsafe in _relevant(rc):
-        before = rc.value(attr, side="before")
-        if rc.is_unknown(attr):
+        flat = "." not in attr
+        before = _flat(rc.before, attr) if flat else rc.value(attr, side="before")
+        unknown = _flat(rc.after_unknown, attr) is True if flat else rc.is_unknown(attr)
+        if unknown:
             if before is not None and before != unsafe:
                 yield attr, before, "(known after apply)", True
             continue
-        after = rc.value(attr, side="after")
+        after = _flat(rc.after, attr) if flat else rc.value(attr, side="after")
         if after is None or type(after) is not type(unsafe):
             continue
         weakened = before is not None or rc.actions == ("update",)
@@ -96,8 +102,8 @@ class ProtectionDisabled(Detector[TerraformPlan]):
     )
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
-        deleted = {rc.address for rc in doc.resource_changes if rc.is_delete}
-        for rc in doc.resource_changes:
+        deleted = {rc.address for rc in doc.destroyed}
+        for rc in doc.changed:
             for attr, before, after, unknown in _transitions(rc):
                 evidence = f"{attr}: {fmt(before)} → {after if unknown else fmt(after)}"
                 if unknown:

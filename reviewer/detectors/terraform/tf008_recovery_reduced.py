@@ -287,9 +287,9 @@ class RecoveryReduced(Detector[TerraformPlan]):
     )
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
-        new_buckets = {str(side(rc, "after").get("bucket")) for rc in doc.resource_changes
+        new_buckets = {str(side(rc, "after").get("bucket")) for rc in doc.changed
                        if rc.type == "aws_s3_bucket" and rc.is_create}
-        for rc in doc.resource_changes:
+        for rc in doc.changed:
             if not rc.managed or rc.is_noop or not isinstance(rc.after, dict):
                 continue
             if not isinstance(rc.before, dict):

@@ -95,7 +95,7 @@ class CryptoKeyDestroyed(Detector[TerraformPlan]):
     )
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
-        for rc in doc.resource_changes:
+        for rc in doc.changed:
             if not rc.managed or rc.type not in CRYPTO_KEY_TYPES or rc.is_noop:
                 continue
             if rc.is_delete:

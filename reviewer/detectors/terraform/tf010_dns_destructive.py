@@ -138,7 +138,7 @@ class DnsDestructive(Detector[TerraformPlan]):
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
         created: dict[tuple[str, str, str, str], list[str | None]] = {}
         records: list[ResourceChange] = []
-        for rc in doc.resource_changes:
+        for rc in doc.changed:
             if not rc.managed or rc.is_noop:
                 continue
             if rc.type in DNS_ZONE_TYPES:
