@@ -427,6 +427,10 @@ _ENV_ROOTS = frozenset({
 })
 
 
+_MAP_ONLY_ROOTS = frozenset({"settings", "variables", "app_settings", "env_vars",
+                             "secret_environment_variables", "build_environment_variables"})
+
+
 def may_hold_env(value: Any) -> bool:
     """Cheap pre-check: a resource body whose top-level keys can lead to env settings."""
     return isinstance(value, dict) and not _ENV_ROOTS.isdisjoint(value)
@@ -442,8 +446,11 @@ def env_pairs(value: Any) -> Iterator[tuple[str, Any, tuple[str | int, ...]]]:
     if not may_hold_env(value):
         return
     # Walk only from the keys that can hold environment settings, not the whole body.
+    # Map-only keys ("settings", "variables"…) hold env settings only as maps: a list under
+    # them (e.g. Cloud SQL's settings block) is not walked.
     stack: list[tuple[tuple[str | int, ...], Any]] = [
-        ((), {key: item for key, item in value.items() if key in _ENV_ROOTS})]
+        ((), {key: item for key, item in value.items()
+              if key in _ENV_ROOTS and (key not in _MAP_ONLY_ROOTS or isinstance(item, dict))})]
     while stack:
         path, current = stack.pop()
         if isinstance(current, str) and path and path[-1] == "container_definitions":

@@ -22,6 +22,7 @@ from reviewer.detectors.secrets._common import (
     walk_strings,
 )
 from reviewer.models import Confidence, Finding, InputKind, Location, Severity
+from reviewer.parsers.base import before_source
 from reviewer.parsers.hcl import Block, HclFile, literal_value
 from reviewer.parsers.kubernetes import Manifest, ManifestSet
 from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan
@@ -263,9 +264,13 @@ class SecretExposedByIac(Detector[Any]):
     # ------------------------------------------------------------------ HCL
 
     def _hcl(self, doc: HclFile) -> Iterator[Finding]:
-        before = doc.before() if doc.changed_lines is not None else None
+        source = before_source(doc)
+        lazy_before = doc.changed_lines is not None and (source is None or "sensitive" in source)
+        before: HclFile | None = None
         for block in doc.blocks:
             if block.block_type == "output":
+                if lazy_before and before is None:
+                    before = doc.before()  # parsed only for files with outputs
                 yield from self._hcl_output(doc, block, before)
             elif block.block_type == "variable":
                 yield from self._hcl_variable(doc, block)
