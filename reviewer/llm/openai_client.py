@@ -67,10 +67,17 @@ _MIN_ATTEMPT_S = 0.05
 _RETRY_STATUSES = frozenset({408, 409, 429})
 
 
+def _rejects_format(exc: openai.APIStatusError) -> bool:
+    """The server says it cannot take our ``response_format`` (some report that as a 500)."""
+    return "response_format" in exc.message or "json_schema" in exc.message
+
+
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return True
     if isinstance(exc, openai.APIStatusError):
+        if _rejects_format(exc):
+            return False  # asking again will not change the answer
         return exc.status_code in _RETRY_STATUSES or exc.status_code >= 500
     return False
 
@@ -339,15 +346,17 @@ class OpenAIChatClient:
                 f"the LLM server kept answering 429 (rate limited) within the {budget:g} s "
                 f"deadline{wait} ({tries})", retry_after=asked)
         if isinstance(exc, openai.APIStatusError):
+            format_hint = ("; does the server support response_format json_schema? (for "
+                           "llama-cpp-python's server set REVIEWER_LLM_WIRE=json_object)")
             hint = {
                 401: "; check OPENAI_API_KEY",
                 403: "; check the API key's permissions",
                 404: "; check REVIEWER_LLM_MODEL and OPENAI_BASE_URL",
-                400: "; does the server support response_format json_schema? (for "
-                     "llama-cpp-python's server set REVIEWER_LLM_WIRE=json_object)",
-                422: "; does the server support response_format json_schema? (for "
-                     "llama-cpp-python's server set REVIEWER_LLM_WIRE=json_object)",
+                400: format_hint,
+                422: format_hint,
             }.get(exc.status_code, "")
+            if _rejects_format(exc) and self.wire == "openai":
+                hint = format_hint
             return LLMUnavailableError(
                 f"the LLM server at {where} answered HTTP {exc.status_code}: "
                 f"{_clip(exc.message)}{hint} ({tries})")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import time
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -259,9 +259,13 @@ def test_adapter_alone_reports_attempts_and_usage() -> None:
     assert result.value.risk is RiskLevel.HIGH
 
 
-class _Resp:
+class _Response:
+    """Just what ``openai.APIStatusError`` reads from a response (any HTTP library)."""
+
     def __init__(self, headers: dict[str, str]) -> None:
+        self.status_code = 429
         self.headers = headers
+        self.request = None
 
 
 @pytest.mark.parametrize(("headers", "expected"), [
@@ -273,11 +277,9 @@ class _Resp:
     ({}, None),
 ])
 def test_retry_after_parsing(headers: dict[str, str], expected: float | None) -> None:
-    import httpx2
     import openai
 
-    request = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
-    response = httpx2.Response(429, headers=headers, request=request)
+    response = cast(Any, _Response(headers))
     exc = openai.RateLimitError("slow down", response=response, body=None)
     now = 1445412480.0  # 10 s before the HTTP date above
     assert retry_after_seconds(exc, now=now) == expected
@@ -321,3 +323,14 @@ def test_422_hints_at_the_json_object_wire() -> None:
         outcome = judge(db_delete_input(), settings(base_url=server.base_url))
     assert outcome.status == "unavailable"
     assert "REVIEWER_LLM_WIRE=json_object" in outcome.reason
+
+
+def test_500_that_rejects_the_response_format_is_not_retried() -> None:
+    """llama-cpp-python's server answers a json_schema response_format with a 500."""
+    message = ("1 validation error: {'loc': ('body', 'response_format', 'type'), "
+               "'msg': \"Input should be 'text' or 'json_object'\"}")
+    with serve([Reply(500, {"error": {"message": message}})]) as server:
+        outcome = judge(db_delete_input(), settings(base_url=server.base_url))
+    assert outcome.status == "unavailable"
+    assert "REVIEWER_LLM_WIRE=json_object" in outcome.reason
+    assert len(server.requests) == 1
