@@ -24,7 +24,6 @@ from reviewer.llm.judge import JudgeInput, JudgeSettings, judge
 from reviewer.models import Finding, InputKind, Intent
 from reviewer.parsers import parse_artifact
 from reviewer.parsers.base import Artifact, Document, Problem, ProblemLevel
-from reviewer.parsers.reading import read_artifact
 from reviewer.parsers.sources import FileContents
 from reviewer.verdict.acknowledge import acknowledge
 from reviewer.verdict.blast_radius import compute_blast_radius
@@ -67,16 +66,6 @@ class ReviewRequest:
     llm: JudgeSettings | None = None
     #: A client to use instead of the one the settings would build (fakes, replays).
     llm_client: LLMClient | None = None
-
-
-def read_inputs(
-    paths: Sequence[str],
-    *,
-    kind: InputKind | None = None,
-    limit: int | None = None,
-) -> list[Artifact]:
-    """Read artifacts (``-`` = standard input), raising InputError on the first bad one."""
-    return [read_artifact(p, kind=kind, limit=limit) for p in paths]
 
 
 def _record(problem: Problem, coverage: dict[str, list[Any]]) -> None:

@@ -31,7 +31,6 @@ from reviewer.parsers.diff import DiffDocument, FileChange
 from reviewer.parsers.sources import FileContents
 
 _YAML = {".yaml", ".yml"}
-_SHELL_NAMES = {"Makefile"}
 
 
 def file_kind(path: str, text: str = "") -> InputKind | None:

@@ -231,6 +231,27 @@ class _RawStatement:
 
 
 
+def quoted_end(text: str, start: int, quote: str, backslash: bool) -> int | None:
+    """End offset of the quoted run opening at ``text[start]``, None when it never closes.
+
+    A doubled quote is an escaped quote; with ``backslash`` a backslash escapes the next
+    character (``E'…'`` strings, MySQL).
+    """
+    i, n = start + 1, len(text)
+    while i < n:
+        ch = text[i]
+        if backslash and ch == "\\":
+            i += 2
+            continue
+        if ch == quote:
+            if i + 1 < n and text[i + 1] == quote:
+                i += 2
+                continue
+            return i + 1
+        i += 1
+    return None
+
+
 def _first_word(text: str) -> str:
     """The first whitespace-separated word of ``text`` (clipped), or the clipped text."""
     words = text.split(None, 1)
@@ -317,20 +338,9 @@ class _Lexer:
 
     def quoted(self, start: int, quote: str, backslash: bool) -> int:
         """End offset of a quoted run starting at ``start`` (the opening quote)."""
-        text = self.text
-        i = start + 1
-        n = len(text)
-        while i < n:
-            ch = text[i]
-            if backslash and ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                if i + 1 < n and text[i + 1] == quote:
-                    i += 2
-                    continue
-                return i + 1
-            i += 1
+        end = quoted_end(self.text, start, quote, backslash)
+        if end is not None:
+            return end
         return self.unterminated("quoted text" if quote != "'" else "string", start)
 
     def block_comment(self, start: int) -> int:

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from reviewer.errors import InputError
 from reviewer.models import Confidence, Location, Severity
-from reviewer.parsers.sql import DOWN, AlterAction, SqlScript, Statement, parse_sql
+from reviewer.parsers.sql import DOWN, AlterAction, SqlScript, Statement, parse_sql, quoted_end
 
 # Tokens -----------------------------------------------------------------------------------
 
@@ -118,19 +118,8 @@ def tokenize(text: str, mysql: bool = False) -> list[Tok]:
 
 
 def _quoted_end(text: str, start: int, quote: str, backslash: bool) -> int:
-    i, n = start + 1, len(text)
-    while i < n:
-        ch = text[i]
-        if backslash and ch == "\\":
-            i += 2
-            continue
-        if ch == quote:
-            if i + 1 < n and text[i + 1] == quote:
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return n
+    end = quoted_end(text, start, quote, backslash)
+    return len(text) if end is None else end
 
 
 class Cursor:

@@ -6,15 +6,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from reviewer.detectors.base import Detector
-from reviewer.detectors.terraform._common import environment_label, location
+from reviewer.detectors.terraform._common import delete_reason, environment_label, location
 from reviewer.models import Finding, InputKind, Location, Severity
 from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan
 from reviewer.resources import is_stateful_terraform
 
-_ORPHAN = {
-    "delete_because_no_resource_config": "its resource block is no longer in the configuration",
-    "delete_because_no_move_target": "a `moved` block points it at an address that does not exist",
-}
+_ORPHAN_REASONS = frozenset({"delete_because_no_resource_config",
+                             "delete_because_no_move_target"})
 
 
 class RemovedFromConfig(Detector[TerraformPlan]):
@@ -73,11 +71,11 @@ class RemovedFromConfig(Detector[TerraformPlan]):
             if rc.action_reason == "delete_because_no_module":
                 by_module[rc.module_address or rc.address.rsplit(".", 2)[0]].append(rc)
                 continue
-            reason = _ORPHAN.get(rc.action_reason or "")
-            if reason is None:
+            if rc.action_reason not in _ORPHAN_REASONS:
                 continue
             yield self.finding(
-                f"{rc.address}{environment_label(rc)} will be destroyed because {reason}",
+                f"{rc.address}{environment_label(rc)} will be destroyed because "
+                f"{delete_reason(rc)}",
                 location(doc, rc),
                 evidence=f"action_reason: {rc.action_reason}; actions: {list(rc.actions)}",
                 severity=Severity.CRITICAL if is_stateful_terraform(rc.type) else Severity.HIGH,
