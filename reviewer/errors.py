@@ -9,7 +9,12 @@ Every error the reviewer raises on purpose is a ``ReviewerError``::
     │   ├── UnsupportedInputError   # no parser accepts this artifact
     │   └── ParseError              # the parser for its kind rejected it
     ├── DetectorError               # a detector crashed; raised with --strict, else recorded
-    └── GitError                    # a git command failed for --git
+    ├── GitError                    # a git command failed for --git
+    └── GitHubError                 # the GitHub API refused or failed (status, one line)
+        ├── GitHubNotFoundError     # 404: no such pull request, or no access to it
+        ├── GitHubAuthError         # 401/403: bad token or missing permission
+        ├── GitHubRateLimitError    # rate limited
+        └── GitHubTooLargeError     # the diff is over the size limit
 
 Messages are one line, name the object and say what is wrong, so a boundary (the CLI,
 the Slack handler, CI) can print ``str(exc)`` to a human as it is.
@@ -69,3 +74,27 @@ class DetectorError(ReviewerError):
 
 class GitError(ReviewerError):
     """A git command needed for ``--git`` failed."""
+
+
+class GitHubError(ReviewerError):
+    """The GitHub API refused a request or could not be reached (``status`` 0)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class GitHubNotFoundError(GitHubError):
+    """404: the pull request does not exist, or the token cannot see it."""
+
+
+class GitHubAuthError(GitHubError):
+    """401/403: the token is missing, wrong, or lacks a permission."""
+
+
+class GitHubRateLimitError(GitHubError):
+    """The API's rate limit is exhausted."""
+
+
+class GitHubTooLargeError(GitHubError):
+    """The pull request's diff is larger than the reviewer will read."""

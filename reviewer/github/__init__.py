@@ -1,0 +1,1 @@
+"""GitHub REST API client: pull requests, comments and reviews (stdlib HTTP, no SDK)."""

@@ -1,0 +1,1 @@
+"""The Slack app: slash command, mentions, message shortcut and verdict buttons (Bolt)."""

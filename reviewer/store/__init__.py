@@ -1,0 +1,1 @@
+"""Durable storage for reviews, approvals and de-duplicated deliveries (SQLAlchemy)."""
