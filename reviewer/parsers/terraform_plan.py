@@ -8,12 +8,15 @@ the reviewer cannot say what such a change does, so the verdict fails closed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from reviewer.errors import ParseError
 from reviewer.models import InputKind
 from reviewer.parsers.base import Problem, ProblemLevel
+
+_T = TypeVar("_T")
 
 KNOWN_ACTIONS = frozenset({"no-op", "create", "read", "update", "delete", "forget"})
 KNOWN_ACTION_REASONS = frozenset({
@@ -50,31 +53,45 @@ class ResourceChange:
     provider_name: str = ""
     deposed: str | None = None
     importing: bool = False
+    # Derived from ``mode`` and ``actions`` once (detectors ask millions of times).
+    #: True for managed resources (data sources are never destroyed).
+    managed: bool = field(init=False, repr=False, compare=False)
+    #: The object is destroyed (plain delete or either kind of replace).
+    is_delete: bool = field(init=False, repr=False, compare=False)
+    #: A new object is created (plain create or either kind of replace).
+    is_create: bool = field(init=False, repr=False, compare=False)
+    #: Destroyed and created again.
+    is_replace: bool = field(init=False, repr=False, compare=False)
+    #: Destroyed with nothing created in its place.
+    is_pure_delete: bool = field(init=False, repr=False, compare=False)
+    #: Nothing happens to this resource.
+    is_noop: bool = field(init=False, repr=False, compare=False)
+    #: Per-object memo of values derived by detectors (see :meth:`memo`).
+    _memo: dict[str, Any] = field(init=False, repr=False, compare=False)
 
-    @property
-    def managed(self) -> bool:
-        """True for managed resources (data sources are never destroyed)."""
-        return self.mode != "data"
+    def __post_init__(self) -> None:
+        delete = "delete" in self.actions
+        create = "create" in self.actions
+        setter = object.__setattr__
+        setter(self, "managed", self.mode != "data")
+        setter(self, "is_delete", delete)
+        setter(self, "is_create", create)
+        setter(self, "is_replace", delete and create)
+        setter(self, "is_pure_delete", delete and not create)
+        setter(self, "is_noop", self.actions in (("no-op",), ("read",), ()))
+        setter(self, "_memo", {})
 
-    @property
-    def is_delete(self) -> bool:
-        """The object is destroyed (plain delete or either kind of replace)."""
-        return "delete" in self.actions
+    def memo(self, key: str, compute: Callable[[ResourceChange], _T]) -> _T:
+        """``compute(self)``, computed once per object and key.
 
-    @property
-    def is_create(self) -> bool:
-        """A new object is created (plain create or either kind of replace)."""
-        return "create" in self.actions
-
-    @property
-    def is_replace(self) -> bool:
-        """Destroyed and created again."""
-        return self.is_delete and self.is_create
-
-    @property
-    def is_pure_delete(self) -> bool:
-        """Destroyed with nothing created in its place."""
-        return self.is_delete and not self.is_create
+        Several detectors derive the same values (comparable attributes, environment
+        labels) from one change; the plan is immutable, so they are kept here.
+        """
+        try:
+            return cast(_T, self._memo[key])
+        except KeyError:
+            value = self._memo[key] = compute(self)
+            return value
 
     @property
     def delete_first(self) -> bool:
@@ -90,11 +107,6 @@ class ResourceChange:
     def is_forget(self) -> bool:
         """Removed from state; the real object keeps existing."""
         return any("forget" in a for a in self.actions)
-
-    @property
-    def is_noop(self) -> bool:
-        """Nothing happens to this resource."""
-        return self.actions in (("no-op",), ("read",), ())
 
     @property
     def unknown_actions(self) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import eq
 from typing import Any
 
 from reviewer.models import Confidence, Location, Severity
@@ -374,7 +375,11 @@ def tf_before(rc: ResourceChange) -> dict[str, Any] | None:
 def unchanged(before: Mapping[str, Any] | None, after: Mapping[str, Any],
               keys: Iterable[str]) -> bool:
     """True when an update leaves every attribute in ``keys`` as it was (cheap pre-check)."""
-    return before is not None and all(before.get(k) == after.get(k) for k in keys)
+    if before is None:
+        return False
+    keys = tuple(keys)
+    # map() over the C methods: this runs for every updated resource of a large plan.
+    return all(map(eq, map(before.get, keys), map(after.get, keys)))
 
 
 def type_filter(types: Iterable[str] = (), prefixes: tuple[str, ...] = (),

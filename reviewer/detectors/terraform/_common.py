@@ -20,14 +20,18 @@ def location(plan: TerraformPlan, rc: ResourceChange) -> Location:
     return Location(path=plan.path, address=rc.address)
 
 
-def environment_label(rc: ResourceChange) -> str:
-    """``" (prod)"`` when the address or tags name an environment, else ``""``."""
+def _environment_label(rc: ResourceChange) -> str:
     envs = environments_in_text(rc.address)
     for side in (rc.before, rc.after):
         if isinstance(side, dict):
             envs |= environments_in_tags(side.get("tags"))
     names = [e.value for e in ordered(envs)]
     return f" ({', '.join(names)})" if names else ""
+
+
+def environment_label(rc: ResourceChange) -> str:
+    """``" (prod)"`` when the address or tags name an environment, else ``""``."""
+    return rc.memo("environment_label", _environment_label)
 
 
 def is_sensitive(rc: ResourceChange, attr: str, side: str = "before") -> bool:
@@ -156,14 +160,18 @@ def side(rc: ResourceChange, which: str) -> dict[str, Any]:
     return obj if isinstance(obj, dict) else {}
 
 
-def unknown_keys(rc: ResourceChange) -> set[str]:
-    """Top-level attributes whose after-value is known only after apply."""
+def _unknown_keys(rc: ResourceChange) -> frozenset[str]:
     marks = rc.after_unknown
     if marks is True:
-        return set(side(rc, "after"))
+        return frozenset(side(rc, "after"))
     if not isinstance(marks, dict):
-        return set()
-    return {k for k, v in marks.items() if v is True}
+        return frozenset()
+    return frozenset(k for k, v in marks.items() if v is True)
+
+
+def unknown_keys(rc: ResourceChange) -> frozenset[str]:
+    """Top-level attributes whose after-value is known only after apply."""
+    return rc.memo("unknown_keys", _unknown_keys)
 
 
 def shown(rc: ResourceChange, attr: str, value: Any, which: str = "before") -> str:
@@ -294,12 +302,11 @@ IDENTITY_ATTRIBUTES: tuple[str, ...] = (
 )
 
 
-def comparable(rc: ResourceChange, which: str) -> dict[str, str]:
-    """Attribute → canonical JSON of the informative, known, non-volatile values of one side."""
+def _comparable(rc: ResourceChange, which: str) -> dict[str, str]:
     obj = side(rc, which)
     if not obj:
         return {}
-    skip = unknown_keys(rc) if which == "after" else set()
+    skip = unknown_keys(rc) if which == "after" else frozenset()
     out: dict[str, str] = {}
     for key, value in obj.items():
         if key in VOLATILE_ATTRIBUTES or key in skip or not informative(value):
@@ -308,9 +315,27 @@ def comparable(rc: ResourceChange, which: str) -> dict[str, str]:
             out[key] = value
         elif isinstance(value, (int, float)):
             out[key] = f"#{value!r}"
-        else:
-            out[key] = json.dumps(value, sort_keys=True, default=str)
+        else:  # repr is canonical here: plan JSON objects come with sorted keys
+            out[key] = f"\x00{value!r}"
     return out
+
+
+def _comparable_before(rc: ResourceChange) -> dict[str, str]:
+    return _comparable(rc, "before")
+
+
+def _comparable_after(rc: ResourceChange) -> dict[str, str]:
+    return _comparable(rc, "after")
+
+
+def comparable(rc: ResourceChange, which: str) -> dict[str, str]:
+    """Attribute → canonical text of the informative, known, non-volatile values of one side.
+
+    Computed once per change and side; callers must not modify the mapping.
+    """
+    if which == "before":
+        return rc.memo("comparable_before", _comparable_before)
+    return rc.memo("comparable_after", _comparable_after)
 
 
 def similarity(before: dict[str, str], after: dict[str, str]) -> tuple[float, list[str],
@@ -345,15 +370,22 @@ def same_object(before: dict[str, str], after: dict[str, str],
     ``ignore``: attributes whose after-value is known only after apply (computed ones the
     deleted object still shows); they say nothing either way.
     """
-    if ignore:
-        before = {k: v for k, v in before.items() if k not in ignore}
+    # Set operations on dict views run in C: this is the hot path of rename pairing.
     keys = before.keys() | after.keys()
+    if ignore:
+        keys -= ignore - after.keys()
     if not keys:
         return False, [], [], False
-    equal = sum(1 for k in keys if before.get(k) == after.get(k))
+    common = before.items() & after.items()
+    if ignore and not ignore.isdisjoint(after.keys()):
+        equal = sum(1 for k, _ in common if k not in ignore)
+    else:  # the usual case: ``after`` comes from comparable(), which drops unknown keys
+        equal = len(common)
     share = equal / len(keys)
     if share < SAME_IDENTITY_SHARE:  # cheap rejection before building the lists
         return False, [], [], False
+    if ignore:
+        before = {k: v for k, v in before.items() if k not in ignore}
     by_identity = any(after.get(a) == v for a, v in identity_values(before))
     match = by_identity or (share >= SAME_OBJECT_SHARE and len(keys) >= SAME_OBJECT_MIN_KEYS)
     if not match:

@@ -9,6 +9,7 @@ from itertools import islice
 
 from reviewer.detectors.base import Detector
 from reviewer.detectors.terraform._common import (
+    SAME_IDENTITY_SHARE,
     base_address,
     comparable,
     environment_label,
@@ -34,14 +35,16 @@ MAX_SHAPES = 8
 class _Created:
     """A create waiting for its delete, with its comparable after-side."""
 
-    __slots__ = ("fingerprint", "keys", "rc", "unknown", "values")
+    __slots__ = ("base", "fingerprint", "items", "keys", "rc", "unknown", "values")
 
     def __init__(self, rc: ResourceChange) -> None:
         self.rc = rc
         self.values = comparable(rc, "after")
         self.unknown = unknown_keys(rc)
         self.keys = frozenset(self.values)
+        self.items = frozenset(self.values.items())
         self.fingerprint = tuple(sorted(self.values.items()))
+        self.base = base_address(rc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,9 +207,14 @@ class RenameWithoutMoved(Detector[TerraformPlan]):
     def _best(old: ResourceChange, before: dict[str, str], base: str,
               pool: dict[int, _Created], candidates: dict[int, None]) -> tuple[int, _Match] | None:
         """The first candidate create that looks like the deleted object."""
+        pairs = before.items()
         for i in candidates:
             item = pool[i]
-            if base_address(item.rc) == base:
+            if item.base == base:
+                continue
+            # Sound pre-check: the compared keys are at least the create's own, so too few
+            # equal pairs rule a match out before same_object builds anything.
+            if len(pairs & item.items) < SAME_IDENTITY_SHARE * len(item.keys):
                 continue
             ok, same, differ, by_id = same_object(before, item.values, item.unknown)
             if ok:

@@ -90,6 +90,9 @@ _LIFECYCLE_TYPES = frozenset({"aws_s3_bucket_lifecycle_configuration", "aws_s3_b
 
 def _read(obj: Any, path: str) -> Any:
     """A dotted path's value; lists step into their first item; an empty list is _REMOVED."""
+    if "." not in path and isinstance(obj, dict):  # the common case, without the loop
+        value = obj.get(path)
+        return _REMOVED if isinstance(value, list) and not value else value
     for part in path.split("."):
         if isinstance(obj, list):
             if not obj:
