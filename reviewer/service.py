@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reviewer import __version__
+from reviewer.config.model import ReviewerConfig
 from reviewer.detectors.base import Detector
 from reviewer.detectors.change import ChangeDocument
 from reviewer.detectors.engine import run_detectors
 from reviewer.detectors.registry import select
+from reviewer.environments import ordered
 from reviewer.errors import InputError
 from reviewer.llm.client import LLMClient
 from reviewer.llm.judge import JudgeInput, JudgeSettings, judge
@@ -25,8 +27,17 @@ from reviewer.models import Finding, InputKind, Intent
 from reviewer.parsers import parse_artifact
 from reviewer.parsers.base import Artifact, Document, Problem, ProblemLevel
 from reviewer.parsers.sources import FileContents
+from reviewer.render._common import marker_place
 from reviewer.verdict.acknowledge import acknowledge
 from reviewer.verdict.blast_radius import compute_blast_radius
+from reviewer.verdict.configured import (
+    apply_ai_policy,
+    approval_required,
+    configured_environments,
+    detector_selectors,
+    ignore_paths,
+    override_severities,
+)
 from reviewer.verdict.intent import complete_intent
 from reviewer.verdict.model import (
     BlastRadius,
@@ -38,7 +49,9 @@ from reviewer.verdict.model import (
     Verdict,
 )
 from reviewer.verdict.policy import PolicyResult, decide, raise_risk
+from reviewer.verdict.protected import protected_findings
 from reviewer.verdict.summary import summarize
+from reviewer.verdict.suppressions import apply_suppressions, collect_suppressions
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +79,12 @@ class ReviewRequest:
     llm: JudgeSettings | None = None
     #: A client to use instead of the one the settings would build (fakes, replays).
     llm_client: LLMClient | None = None
+    #: The project's settings (``.reviewer.toml``; the base branch's in CI). None: defaults.
+    config: ReviewerConfig | None = None
+    #: Pull-request labels (AI-assistance labels are read from them).
+    labels: Sequence[str] = ()
+    #: Terraform/OpenTofu workspace the plan is for (mapped by ``[environments] workspaces``).
+    workspace: str | None = None
 
 
 def _record(problem: Problem, coverage: dict[str, list[Any]]) -> None:
@@ -78,7 +97,8 @@ def _record(problem: Problem, coverage: dict[str, list[Any]]) -> None:
         coverage["notes"].append(f"{problem.path}: {problem.message}")
 
 
-def _parse_all(request: ReviewRequest, cov: dict[str, list[Any]]) -> list[Document]:
+def _parse_all(request: ReviewRequest, cov: dict[str, list[Any]],
+               config: ReviewerConfig) -> list[Document]:
     documents: list[Document] = list(request.documents)
     for doc in request.documents:
         for problem in doc.problems:
@@ -96,6 +116,8 @@ def _parse_all(request: ReviewRequest, cov: dict[str, list[Any]]) -> list[Docume
         documents.extend(outcome.documents)
         for problem in outcome.problems:
             _record(problem, cov)
+    documents, ignored = ignore_paths(documents, config.paths.ignore)
+    cov["skipped"].extend(ignored)
     return documents + _derived(documents, request.contents, cov)
 
 
@@ -153,9 +175,14 @@ def review(request: ReviewRequest) -> Verdict:
 
 def _review(request: ReviewRequest) -> Verdict:
     cov: dict[str, list[Any]] = {"errors": [], "skipped": [], "notes": []}
-    documents = _parse_all(request, cov)
-    detectors: tuple[type[Detector[Any]], ...] = select(request.include, request.exclude)
-    intent = complete_intent(request.title, request.description, request.ai_assisted, documents)
+    config = request.config or ReviewerConfig()
+    include, exclude = detector_selectors(config, request.include, request.exclude)
+    documents = _parse_all(request, cov, config)
+    detectors: tuple[type[Detector[Any]], ...] = select(include, exclude)
+    intent = complete_intent(request.title, request.description, request.ai_assisted, documents,
+                             labels=request.labels, agents=config.ai_assisted.agents)
+    intent, ai_notes = apply_ai_policy(intent, config)
+    cov["notes"].extend(ai_notes)
     result = run_detectors(detectors, documents, strict=request.strict)
     change = ChangeDocument(intent=intent, documents=tuple(documents),
                             findings=tuple(result.findings))
@@ -181,16 +208,26 @@ def _review(request: ReviewRequest) -> Verdict:
         detectors_run=sorted(result.detectors_run),
         detector_timings_ms={k: round(v, 3) for k, v in sorted(result.timings_ms.items())},
     )
-    findings = sorted(result.findings, key=lambda f: (-f.severity.rank, f.code,
-                                                      f.location.path, f.location.line or 0,
-                                                      f.location.address or ""))
+    overridden, severity_notes = override_severities(result.findings, config)
+    marks = apply_suppressions(overridden, collect_suppressions(documents))
+    marks.findings.extend(protected_findings(documents, config.protected.resources))
+    if severity_notes or marks.rejected:
+        coverage = coverage.model_copy(update={"notes": [
+            *coverage.notes, *severity_notes,
+            *(f"suppression rejected: {marker_place(s)} allow[{s.code}]: {s.problem}"
+              for s in marks.rejected)]})
+    findings = sorted(marks.findings, key=lambda f: (-f.severity.rank, f.code,
+                                                     f.location.path, f.location.line or 0,
+                                                     f.location.address or ""))
     findings, acknowledged = acknowledge(findings, intent)
-    blast = compute_blast_radius(documents)
-    outcome = decide(findings, blast, coverage, intent, frozenset(acknowledged))
+    blast = _with_environments(compute_blast_radius(documents), documents, request, config)
+    outcome = approval_required(decide(findings, blast, coverage, intent,
+                                       frozenset(acknowledged)), config)
     llm_report = LLMReport(status="skipped", reason=request.llm_reason)
     if request.llm is not None:
         outcome, llm_report, coverage = _judged(request, intent, findings, blast, documents,
                                                 outcome, coverage)
+        outcome = approval_required(outcome, config)
     return Verdict(
         risk=outcome.risk,
         score=outcome.score,
@@ -203,8 +240,20 @@ def _review(request: ReviewRequest) -> Verdict:
         llm=llm_report,
         escalations=outcome.escalations,
         requires_senior_approval=outcome.requires_senior_approval,
+        suppressed=marks.suppressed,
+        unused_suppressions=marks.unused,
+        rejected_suppressions=marks.rejected,
         reviewer_version=__version__,
     )
+
+
+def _with_environments(blast: BlastRadius, documents: list[Document], request: ReviewRequest,
+                       config: ReviewerConfig) -> BlastRadius:
+    """The blast radius with the environments the config maps the change to."""
+    found, _ = configured_environments(documents, config.environments, request.workspace)
+    if not found - set(blast.environments):
+        return blast
+    return blast.model_copy(update={"environments": ordered({*blast.environments, *found})})
 
 
 def _judged(request: ReviewRequest, intent: Intent, findings: list[Finding],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reviewer.verdict.model import BlastRadius, Verdict
+from reviewer.verdict.model import BlastRadius, Suppression, Verdict
 
 RISK_ICONS = {"low": "🟢", "medium": "🟡", "high": "🟠", "critical": "🔴"}
 
@@ -38,3 +38,12 @@ def llm_line(verdict: Verdict) -> str:
     if status == "used":
         return "LLM judge: used"
     return f"LLM judge: {status}" + (f" ({verdict.llm.reason})" if verdict.llm.reason else "")
+
+
+def marker_place(suppression: Suppression) -> str:
+    """Where a suppression marker is: ``path:line`` or ``path (address) tags``."""
+    if suppression.address:
+        return f"{suppression.path} ({suppression.address}) {suppression.source}"
+    if suppression.line is not None:
+        return f"{suppression.path}:{suppression.line}"
+    return suppression.path

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
-from reviewer.render._common import RISK_ICONS, blast_lines, llm_line
+from reviewer.render._common import RISK_ICONS, blast_lines, llm_line, marker_place
 from reviewer.verdict.model import Verdict
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _suppressions(verdict: Verdict) -> list[str]:
+    out: list[str] = []
+    if verdict.suppressed:
+        out += [f"### Suppressed findings ({len(verdict.suppressed)})", "",
+                "Not counted in the risk: the change allows them with a reason.", "",
+                "| Severity | Code | Where | Finding | Reason (marker) |", "|---|---|---|---|---|"]
+        for item in verdict.suppressed:
+            f = item.finding
+            out.append(f"| {f.severity.value} | `{f.code}` {f.name} | `{_cell(str(f.location))}` "
+                       f"| {_cell(f.message)} | {_cell(item.reason)} "
+                       f"(`{_cell(marker_place(item.suppression))}`) |")
+        out.append("")
+    for title, items in (("Rejected suppressions", verdict.rejected_suppressions),
+                         ("Unused suppressions", verdict.unused_suppressions)):
+        if items:
+            out += [f"### {title} ({len(items)})", ""]
+            out += [f"- `allow[{_cell(s.code)}]` at `{_cell(marker_place(s))}`: {_cell(s.problem)}"
+                    for s in items]
+            out.append("")
+    return out
 
 
 def render_markdown(verdict: Verdict) -> str:
@@ -57,6 +79,7 @@ def render_markdown(verdict: Verdict) -> str:
             out += ["", "</details>", ""]
     else:
         out += ["No findings.", ""]
+    out += _suppressions(verdict)
     blast = blast_lines(verdict.blast_radius)
     if blast:
         out += ["### Blast radius", "", *(f"- {line}" for line in blast), ""]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from reviewer.render._common import blast_lines, llm_line
+from reviewer.render._common import blast_lines, llm_line, marker_place
 from reviewer.verdict.model import Verdict
 
 _COLOURS = {"low": "32", "medium": "33", "high": "38;5;208", "critical": "1;31",
@@ -20,6 +20,26 @@ def _wrap(text: str, width: int, indent: str = "", first: str | None = None) -> 
         text, width=width, initial_indent=indent if first is None else first,
         subsequent_indent=indent, break_long_words=True, break_on_hyphens=False,
     ) or [indent]
+
+
+def _suppressions(verdict: Verdict, colour: bool, width: int) -> list[str]:
+    out: list[str] = []
+    if verdict.suppressed:
+        out += ["", _paint(f"Suppressed, not counted ({len(verdict.suppressed)})", "bold", colour)]
+        for item in verdict.suppressed:
+            f = item.finding
+            out.append(f"  {f.severity.value.upper():8} {f.code} {f.name}")
+            out += _wrap(f"{f.location}: {f.message}", width, "           ")
+            out += _wrap(f"allowed: {item.reason} ({marker_place(item.suppression)})", width,
+                         "           ")
+    for title, items in (("Rejected suppressions", verdict.rejected_suppressions),
+                         ("Unused suppressions", verdict.unused_suppressions)):
+        if items:
+            out += ["", _paint(f"{title} ({len(items)})", "bold", colour)]
+            for s in items:
+                out += _wrap(f"allow[{s.code}] at {marker_place(s)}: {s.problem}", width,
+                             "    ", first="  - ")
+    return out
 
 
 def render_terminal(verdict: Verdict, *, colour: bool = False, width: int = 80) -> str:
@@ -50,6 +70,7 @@ def render_terminal(verdict: Verdict, *, colour: bool = False, width: int = 80) 
                 out += _wrap(f"fix: {f.remediation}", width, "           ")
     else:
         out.append("No findings.")
+    out += _suppressions(verdict, colour, width)
     blast = blast_lines(verdict.blast_radius)
     if blast:
         out.append("")

@@ -9,6 +9,8 @@ from reviewer.verdict.model import (
     CoverageItem,
     LLMReport,
     SkippedItem,
+    SuppressedFinding,
+    Suppression,
     Verdict,
 )
 
@@ -19,5 +21,7 @@ __all__ = [
     "CoverageItem",
     "LLMReport",
     "SkippedItem",
+    "SuppressedFinding",
+    "Suppression",
     "Verdict",
 ]

@@ -100,6 +100,30 @@ class LLMReport(BaseModel):
     reason: str = ""
 
 
+class Suppression(BaseModel):
+    """A ``reviewer: allow[CODE] <reason>`` marker found in the change."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="The detector code it allows, e.g. TF001.")
+    reason: str = Field("", description="Why the author allows it (empty: rejected).")
+    path: str = Field(description="File (or plan) the marker is in.")
+    line: int | None = Field(None, description="New-side line of a marker in a diff.")
+    address: str | None = Field(None, description="Resource whose tags/annotations carry it.")
+    source: Literal["diff", "tags", "description", "annotation"] = "diff"
+    problem: str = Field("", description="Why the suppression was rejected or unused.")
+
+
+class SuppressedFinding(BaseModel):
+    """A finding an in-change suppression allowed: visible, but not counted in the risk."""
+
+    model_config = ConfigDict(frozen=True)
+
+    finding: Finding
+    reason: str
+    suppression: Suppression
+
+
 class Verdict(BaseModel):
     """The reviewer's answer about one change."""
 
@@ -121,5 +145,17 @@ class Verdict(BaseModel):
     )
     requires_senior_approval: bool = Field(
         False, description="An AI-assisted change at high risk or above."
+    )
+    suppressed: list[SuppressedFinding] = Field(
+        default_factory=list,
+        description="Findings allowed by a 'reviewer: allow[CODE] <reason>' marker.",
+    )
+    unused_suppressions: list[Suppression] = Field(
+        default_factory=list, description="Suppression markers that matched no finding."
+    )
+    rejected_suppressions: list[Suppression] = Field(
+        default_factory=list,
+        description="Suppression markers refused (no reason, or a finding that cannot be "
+        "suppressed); they suppress nothing.",
     )
     reviewer_version: str = ""
