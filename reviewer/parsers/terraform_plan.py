@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar, cast
 
+from reviewer.environments import environments_in_tags, environments_in_text
 from reviewer.errors import ParseError
-from reviewer.models import InputKind
+from reviewer.models import Environment, InputKind
 from reviewer.parsers.base import Problem, ProblemLevel
 
 _T = TypeVar("_T")
@@ -81,6 +82,11 @@ class ResourceChange:
         setter(self, "is_noop", self.actions in (("no-op",), ("read",), ()))
         setter(self, "_memo", {})
 
+    @property
+    def environments(self) -> frozenset[Environment]:
+        """Environments named by the address or by the ``tags`` of either side (memoized)."""
+        return self.memo("environments", _environments)
+
     def memo(self, key: str, compute: Callable[[ResourceChange], _T]) -> _T:
         """``compute(self)``, computed once per object and key.
 
@@ -145,6 +151,14 @@ class ResourceChange:
                 return False
             obj = obj.get(part)
         return obj is True
+
+
+def _environments(rc: ResourceChange) -> frozenset[Environment]:
+    envs = environments_in_text(rc.address)
+    for obj in (rc.before, rc.after):
+        if isinstance(obj, dict):
+            envs |= environments_in_tags(obj.get("tags"))
+    return frozenset(envs)
 
 
 @dataclass(frozen=True, slots=True)

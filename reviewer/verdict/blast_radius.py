@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from reviewer.environments import environments_in_tags, environments_in_text, ordered
+from reviewer.environments import environments_in_text, ordered
 from reviewer.models import Environment
 from reviewer.parsers.base import Document
 from reviewer.parsers.cloudformation import ChangeSet
@@ -46,10 +46,7 @@ class _Counter:
                 self.stateful_touched.append(rc.address)
                 if rc.is_delete:
                     self.stateful_destroyed.append(rc.address)
-            self.envs |= environments_in_text(rc.address)
-            for side in (rc.before, rc.after):
-                if isinstance(side, dict):
-                    self.envs |= environments_in_tags(side.get("tags"))
+            self.envs |= rc.environments
         for name, var in plan.variables.items():
             if name.lower() in {"environment", "env", "stage"} and isinstance(var, dict):
                 value = var.get("value")

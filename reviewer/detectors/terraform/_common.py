@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from reviewer.environments import environments_in_tags, environments_in_text, ordered
+from reviewer.environments import ordered
 from reviewer.models import Environment, Location
 from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan
 from reviewer.resources import PROTECTION_ATTRIBUTES, SKIP_DESTROY_ATTRIBUTES
@@ -21,11 +21,7 @@ def location(plan: TerraformPlan, rc: ResourceChange) -> Location:
 
 
 def _environment_label(rc: ResourceChange) -> str:
-    envs = environments_in_text(rc.address)
-    for side in (rc.before, rc.after):
-        if isinstance(side, dict):
-            envs |= environments_in_tags(side.get("tags"))
-    names = [e.value for e in ordered(envs)]
+    names = [e.value for e in ordered(rc.environments)]
     return f" ({', '.join(names)})" if names else ""
 
 
@@ -193,10 +189,7 @@ def informative(value: Any) -> bool:
 
 def only_nonprod(rc: ResourceChange) -> bool:
     """True when the address or tags name only development/test environments."""
-    envs: set[Environment] = environments_in_text(rc.address)
-    for obj in (rc.before, rc.after):
-        if isinstance(obj, dict):
-            envs |= environments_in_tags(obj.get("tags"))
+    envs = rc.environments
     return bool(envs) and envs <= {Environment.DEV}
 
 
