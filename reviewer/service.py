@@ -37,6 +37,7 @@ from reviewer.verdict.configured import (
     detector_selectors,
     ignore_paths,
     override_severities,
+    with_guards,
 )
 from reviewer.verdict.intent import complete_intent
 from reviewer.verdict.model import (
@@ -178,7 +179,8 @@ def _review(request: ReviewRequest) -> Verdict:
     config = request.config or ReviewerConfig()
     include, exclude = detector_selectors(config, request.include, request.exclude)
     documents = _parse_all(request, cov, config)
-    detectors: tuple[type[Detector[Any]], ...] = select(include, exclude)
+    detectors: tuple[type[Detector[Any]], ...] = with_guards(
+        select(include, exclude), request.include, request.exclude)
     intent = complete_intent(request.title, request.description, request.ai_assisted, documents,
                              labels=request.labels, agents=config.ai_assisted.agents)
     intent, ai_notes = apply_ai_policy(intent, config)

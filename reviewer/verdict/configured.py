@@ -18,6 +18,7 @@ from typing import Any
 
 from reviewer.config.globs import first_path_match, match_path
 from reviewer.config.model import EnvironmentSettings, ReviewerConfig
+from reviewer.detectors.base import Detector
 from reviewer.detectors.registry import by_code, select
 from reviewer.environments import environments_in_text
 from reviewer.errors import ConfigError, UsageError
@@ -55,6 +56,29 @@ def detector_selectors(config: ReviewerConfig, include: Sequence[str],
                               f"{code!r}") from None
     chosen = list(include) if include else list(settings.select)
     return chosen, [*exclude, *(s for s in settings.ignore if s not in exclude)]
+
+
+#: Detectors a configuration file cannot switch off: they guard the configuration itself
+#: (a base branch's settings must not be able to hide a change to those settings).
+GUARD_DETECTORS: tuple[str, ...] = ("CFG005",)
+
+
+def with_guards(detectors: tuple[type[Detector[Any]], ...], include: Sequence[str],
+                exclude: Sequence[str]) -> tuple[type[Detector[Any]], ...]:
+    """``detectors`` plus the guard detectors, unless the command line left them out.
+
+    ``include``/``exclude`` are the caller's own selectors (``--select``/``--ignore``), not
+    the configuration's: only a person running the reviewer may turn a guard off.
+    """
+    extra = []
+    for code in GUARD_DETECTORS:
+        cls = by_code(code)
+        if cls in detectors or select([code], exclude) == ():
+            continue
+        if include and cls not in select(include):
+            continue
+        extra.append(cls)
+    return (*detectors, *extra)
 
 
 def override_severities(findings: Iterable[Finding], config: ReviewerConfig

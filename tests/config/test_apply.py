@@ -60,7 +60,8 @@ def test_detector_ignore_by_code_and_prefix() -> None:
 
 def test_detector_select_and_flags_win() -> None:
     verdict = _review(MIGRATION, _cfg('[detectors]\nselect = ["SQL002"]\n'))
-    assert verdict.coverage.detectors_run == ["SQL002"]
+    # CFG005 guards the settings themselves: a configuration cannot switch it off.
+    assert verdict.coverage.detectors_run == ["CFG005", "SQL002"]
     flags = review(ReviewRequest(artifacts=[Artifact("change.diff", MIGRATION)],
                                  include=["SQL011"],
                                  config=_cfg('[detectors]\nselect = ["SQL002"]\n')))
@@ -203,3 +204,26 @@ def test_globs() -> None:
     assert match_address("module.core.aws_db_instance.main", "module.core.*")
     assert match_address("aws_db_instance.billing_eu", "aws_db_instance.billing*")
     assert not match_address("aws_db_instance.orders", "aws_db_instance.billing*")
+
+
+def test_config_cannot_switch_off_the_config_change_guard() -> None:
+    """A base branch's settings that select only TF still report a change to the settings."""
+    from reviewer.parsers.reading import decode
+
+    diff = (
+        "diff --git a/.reviewer.toml b/.reviewer.toml\n"
+        "index 1111111..2222222 100644\n"
+        "--- a/.reviewer.toml\n"
+        "+++ b/.reviewer.toml\n"
+        "@@ -1,2 +1,2 @@\n"
+        " [detectors]\n"
+        "-ignore = []\n"
+        "+ignore = [\"TF\"]\n"
+    )
+    config = load_config_text('[detectors]\nselect = ["TF"]\nignore = ["CFG"]\n', "base")
+    verdict = review(ReviewRequest(artifacts=[decode(diff.encode(), "pr.diff")], config=config))
+    assert "CFG005" in {f.code for f in verdict.findings}
+    assert "CFG005" in verdict.coverage.detectors_run
+    by_hand = review(ReviewRequest(artifacts=[decode(diff.encode(), "pr.diff")], config=config,
+                                   exclude=["CFG005"]))
+    assert "CFG005" not in {f.code for f in by_hand.findings}
