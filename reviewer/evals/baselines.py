@@ -1,8 +1,12 @@
-"""Other tools run on the same cases, when installed: checkov on plans, squawk on SQL.
+"""Other tools run on the same cases, when installed: checkov on plans, squawk on SQL, and
+the LLM judge alone when a model is configured.
 
-Each baseline sees only the artifacts it can read. A case counts as flagged by a baseline
-when the tool reports at least one failed check on it; its catch and false-alarm rates are
-computed over the cases it could read.
+Each baseline sees only the artifacts it can read. A case counts as flagged by checkov or
+squawk when the tool reports at least one failed check on it; its catch and false-alarm
+rates are computed over the cases it could read. The LLM-only baseline (see
+:mod:`reviewer.evals.llm_only`) reads every case and is held to the case's own bound: an
+incident is caught when the model's risk reaches ``min_risk``, a benign case is flagged
+when it exceeds ``max_risk``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from reviewer.evals.cases import EvalCase
+from reviewer.evals.llm_only import NOT_RUN
+from reviewer.evals.runner import CaseResult
 
 TIMEOUT_S = 120
 
@@ -106,3 +112,36 @@ def run_baseline(name: str, cases: Sequence[EvalCase]) -> BaselineResult:
 def run_baselines(cases: Sequence[EvalCase]) -> list[BaselineResult]:
     """Every baseline; those not installed are listed as such."""
     return [run_baseline("checkov", cases), run_baseline("squawk", cases)]
+
+
+def llm_only_baseline(results: Sequence[CaseResult]) -> BaselineResult:
+    """The LLM judge alone, from the per-case answers the run collected."""
+    ran = [r for r in results if r.llm_only_status]
+    result = BaselineResult(name="llm-only", installed=bool(ran))
+    if not ran:
+        result.note = NOT_RUN
+        return result
+    failed = [r for r in ran if r.llm_only_risk is None]
+    for r in ran:
+        if r.llm_only_risk is None:
+            continue
+        result.cases_run += 1
+        if r.kind == "incident":
+            result.incidents += 1
+            result.incidents_flagged += (r.min_risk is not None
+                                         and r.llm_only_risk >= r.min_risk)
+        else:
+            result.benign += 1
+            result.benign_flagged += (r.max_risk is not None and r.llm_only_risk > r.max_risk)
+    if failed:
+        result.note = (f"no answer on {len(failed)} case(s), e.g. {failed[0].id}: "
+                       f"{failed[0].llm_only_status}")
+    return result
+
+
+def with_llm_only(baselines: Sequence[BaselineResult],
+                  results: Sequence[CaseResult]) -> list[BaselineResult]:
+    """The baselines plus the LLM-only one (once), for reports."""
+    out = [b for b in baselines if b.name != "llm-only"]
+    out.append(llm_only_baseline(results))
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from reviewer.evals.baselines import BaselineResult
+from reviewer.evals.baselines import BaselineResult, llm_only_baseline, with_llm_only
 from reviewer.evals.cases import CaseLoadError
 from reviewer.evals.metrics import Summary
 from reviewer.evals.runner import CaseResult
@@ -42,6 +42,12 @@ def render_text(results: Sequence[CaseResult], summary: Summary,
         lines.append("gate curve: " + ", ".join(
             f"{p.gated_share:.0%} gated → {p.incidents_caught_share:.0%} of incidents"
             for p in summary.gate_curve))
+    llm_only = llm_only_baseline(results)
+    lines.append("LLM-only baseline: " + (
+        llm_only.note if not llm_only.installed else
+        f"incident catch rate {_pct(llm_only.incident_catch_rate)}, benign false-alarm rate "
+        f"{_pct(llm_only.benign_false_alarm_rate)} over {llm_only.cases_run} cases"
+        + (f" ({llm_only.note})" if llm_only.note else "")))
     lines.append("thresholds: " + ("met" if summary.thresholds_met else "NOT MET"))
     return "\n".join(lines) + "\n"
 
@@ -49,7 +55,8 @@ def render_text(results: Sequence[CaseResult], summary: Summary,
 def render_json(results: Sequence[CaseResult], summary: Summary,
                 errors: Sequence[CaseLoadError],
                 baselines: Sequence[BaselineResult] = ()) -> str:
-    """``{summary, cases[], errors[], baselines[]}`` as JSON."""
+    """``{summary, cases[], errors[], baselines[]}`` as JSON (the LLM-only baseline included)."""
+    baselines = with_llm_only(baselines, results)
     doc = {
         "summary": summary.model_dump(mode="json"),
         "cases": [r.model_dump(mode="json") for r in results],
@@ -63,6 +70,7 @@ def render_markdown(results: Sequence[CaseResult], summary: Summary,
                     errors: Sequence[CaseLoadError], baselines: Sequence[BaselineResult],
                     chart: str | None) -> str:
     """The full report written by ``--out``."""
+    baselines = with_llm_only(baselines, results)
     out = [
         "# Eval report",
         "",
@@ -97,6 +105,9 @@ def render_markdown(results: Sequence[CaseResult], summary: Summary,
         for b in baselines:
             out.append(f"| {b.name} | {b.cases_run} | {_pct(b.incident_catch_rate)} | "
                        f"{_pct(b.benign_false_alarm_rate)} | {b.note} |")
+        out += ["", "checkov and squawk count a case as flagged when they report any failed "
+                "check; the LLM-only baseline is the judge's own risk with no detector "
+                "findings, held to each case's bound."]
     else:
         out.append("No baseline ran.")
     out += ["", "## Cases", "", "| case | kind | category | expected | got | result | fired |",

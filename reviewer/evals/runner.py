@@ -8,8 +8,9 @@ from pydantic import BaseModel, Field
 
 from reviewer.errors import InputError
 from reviewer.evals.cases import EvalCase
+from reviewer.evals.llm_only import judge_alone, model_configured
 from reviewer.llm.judge import JudgeSettings
-from reviewer.models import RiskLevel
+from reviewer.models import Intent, RiskLevel
 from reviewer.parsers.reading import read_artifact
 from reviewer.service import ReviewRequest, review
 
@@ -29,6 +30,13 @@ class CaseResult(BaseModel):
     codes: list[str] = Field(default_factory=list)
     reason: str = ""
     coverage_errors: int = 0
+    #: The case's bounds (incident: at least ``min_risk``; benign: at most ``max_risk``).
+    min_risk: RiskLevel | None = None
+    max_risk: RiskLevel | None = None
+    #: The LLM-only baseline's risk (the judge alone, no findings); None when not run.
+    llm_only_risk: RiskLevel | None = None
+    #: ``used``, or why the LLM-only judge gave no answer; empty when it did not run.
+    llm_only_status: str = ""
 
 
 def _expected(case: EvalCase) -> str:
@@ -53,6 +61,11 @@ def run_case(case: EvalCase, llm: JudgeSettings | None = None) -> CaseResult:
         except InputError as exc:
             request.input_errors.append(exc)
     verdict = review(request)
+    llm_only_risk, llm_only_status = None, ""
+    if llm is not None and model_configured(llm):
+        intent = Intent(title=case.change.title, description=case.change.description,
+                        ai_assisted=case.change.ai_assisted)
+        llm_only_risk, llm_only_status = judge_alone(intent, request.artifacts, llm)
     codes = sorted({f.code for f in verdict.findings})
     reasons: list[str] = []
     if case.expect.min_risk is not None and verdict.risk < case.expect.min_risk:
@@ -66,6 +79,8 @@ def run_case(case: EvalCase, llm: JudgeSettings | None = None) -> CaseResult:
         expected=_expected(case), risk=verdict.risk, score=verdict.score,
         decision=verdict.decision.value, passed=not reasons, codes=codes,
         reason="; ".join(reasons), coverage_errors=len(verdict.coverage.errors),
+        min_risk=case.expect.min_risk, max_risk=case.expect.max_risk,
+        llm_only_risk=llm_only_risk, llm_only_status=llm_only_status,
     )
 
 

@@ -119,7 +119,9 @@ def test_eval_command_json_and_out(cases_dir: Path, tmp_path: Path) -> None:
     assert json.loads((report / "results.json").read_text())["summary"]["cases_total"] == 2
     assert (report / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     names = {b["name"]: b for b in data["baselines"]}
-    assert set(names) == {"checkov", "squawk"}
+    assert set(names) == {"checkov", "squawk", "llm-only"}
+    assert names["llm-only"]["note"] == "not run (no model configured)"
+    assert not names["llm-only"]["installed"]
 
 
 def test_eval_text_output_and_check_failure(cases_dir: Path) -> None:

@@ -15,6 +15,9 @@ from reviewer.detectors.ci.ci002_privileged_trigger_untrusted_code import (
 from reviewer.detectors.ci.ci003_token_scope_broadened import TokenScopeBroadened
 from reviewer.detectors.ci.ci004_template_injection import TemplateInjection
 from reviewer.detectors.ci.ci005_unpinned_dependency import UnpinnedDependency
+from reviewer.detectors.ci.ci006_tests_with_production_credentials import (
+    ProductionCredentialsInTests,
+)
 
 DETECTORS: Final[tuple[type[Detector[Any]], ...]] = (
     SafetyGateWeakened,
@@ -22,4 +25,5 @@ DETECTORS: Final[tuple[type[Detector[Any]], ...]] = (
     TokenScopeBroadened,
     TemplateInjection,
     UnpinnedDependency,
+    ProductionCredentialsInTests,
 )

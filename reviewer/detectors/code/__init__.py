@@ -12,10 +12,14 @@ from reviewer.detectors.code.code001_destructive_call_added import DestructiveCa
 from reviewer.detectors.code.code002_delete_target_widened import DeleteTargetWidened
 from reviewer.detectors.code.code003_guard_removed import GuardRemoved
 from reviewer.detectors.code.code004_filter_can_be_empty import FilterCanBeEmpty
+from reviewer.detectors.code.code005_redacted_read_written_back import RedactedReadWrittenBack
+from reviewer.detectors.code.code006_flag_value_reused import FlagValueReused
 
 DETECTORS: Final[tuple[type[Detector[Any]], ...]] = (
     DestructiveCallAdded,
     DeleteTargetWidened,
     GuardRemoved,
     FilterCanBeEmpty,
+    RedactedReadWrittenBack,
+    FlagValueReused,
 )

@@ -16,10 +16,20 @@ from reviewer.detectors.config.cfg003_risky_operational_knob import RiskyOperati
 from reviewer.detectors.config.cfg004_config_key_removed_still_read import (
     ConfigKeyRemovedStillRead,
 )
+from reviewer.detectors.config.cfg005_reviewer_config_change import ReviewerConfigChange
+from reviewer.detectors.config.cfg006_rollout_safety_bypassed import RolloutSafetyBypassed
+from reviewer.detectors.config.cfg007_blank_safety_field import BlankSafetyField
+from reviewer.detectors.config.cfg008_network_filter_weakened import NetworkFilterWeakened
+from reviewer.detectors.config.cfg009_unattended_os_updates import UnattendedOsUpdates
 
 DETECTORS: Final[tuple[type[Detector[Any]], ...]] = (
     ProdFlagFlipped,
     FlagRemovedStillReferenced,
     RiskyOperationalKnob,
     ConfigKeyRemovedStillRead,
+    ReviewerConfigChange,
+    RolloutSafetyBypassed,
+    BlankSafetyField,
+    NetworkFilterWeakened,
+    UnattendedOsUpdates,
 )

@@ -18,6 +18,9 @@ from reviewer.detectors.kubernetes.k8s007_removed_api_version import RemovedApiV
 from reviewer.detectors.kubernetes.k8s008_disruption_safety_regression import (
     DisruptionSafetyRegression,
 )
+from reviewer.detectors.kubernetes.k8s009_upgrade_removes_used_label import (
+    UpgradeRemovesUsedLabel,
+)
 
 DETECTORS: Final[tuple[type[Detector[Any]], ...]] = (
     NamespaceDeleted,
@@ -28,4 +31,5 @@ DETECTORS: Final[tuple[type[Detector[Any]], ...]] = (
     DeletionGuardRemoved,
     RemovedApiVersion,
     DisruptionSafetyRegression,
+    UpgradeRemovesUsedLabel,
 )

@@ -20,6 +20,8 @@ from reviewer.detectors.shell.sh005_database_cli_destruction import DatabaseCliD
 from reviewer.detectors.shell.sh006_git_history_destruction import GitHistoryDestruction
 from reviewer.detectors.shell.sh007_host_destruction_command import HostDestructionCommand
 from reviewer.detectors.shell.sh008_volume_wipe_or_pipe_to_shell import VolumeWipeOrPipeToShell
+from reviewer.detectors.shell.sh009_bulk_or_global_operation import BulkOrGlobalOperation
+from reviewer.detectors.shell.sh010_database_data_dir_removed import DatabaseDataDirRemoved
 
 DETECTORS: Final[tuple[type[Detector[Any]], ...]] = (
     RmRfDangerousTarget,
@@ -30,4 +32,6 @@ DETECTORS: Final[tuple[type[Detector[Any]], ...]] = (
     GitHistoryDestruction,
     HostDestructionCommand,
     VolumeWipeOrPipeToShell,
+    BulkOrGlobalOperation,
+    DatabaseDataDirRemoved,
 )
