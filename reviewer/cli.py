@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from reviewer.config import ReviewerConfig
     from reviewer.llm.judge import JudgeSettings
     from reviewer.service import ReviewRequest
     from reviewer.verdict.model import Verdict
@@ -89,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="largest input to read, e.g. 256M (default: 256M or "
                          "$REVIEWER_MAX_INPUT_BYTES)")
     rv.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    rv.add_argument("--config", metavar="FILE",
+                    help="project settings (default: ./.reviewer.toml, else [tool.reviewer] "
+                         "in ./pyproject.toml)")
+    rv.add_argument("--no-config", action="store_true",
+                    help="ignore any configuration file; use the defaults")
+    rv.add_argument("--workspace", metavar="NAME",
+                    help="Terraform/OpenTofu workspace of the plan, mapped by the config's "
+                         "[environments] workspaces (default: $TF_WORKSPACE)")
 
     det = sub.add_parser("detectors", help="list or explain the detectors")
     det_sub = det.add_subparsers(dest="detectors_command", parser_class=_Parser)
@@ -98,6 +107,19 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("code", help="detector code, e.g. TF001")
 
     sub.add_parser("schema", help="print the JSON schema of the verdict")
+
+    ci = sub.add_parser("ci", help="the CI gate: review a pull request, write SARIF, "
+                                   "annotations, summary, comment; exit 0/1/2",
+                        description="Review a pull request in CI (GitHub Actions, GitLab CI "
+                                    "or --base/--head) and write the outputs CI platforms "
+                                    "read. Exit 0 pass, 1 gate tripped, 2 could not review.")
+    from reviewer.ci.command import add_arguments as _ci_arguments
+
+    _ci_arguments(ci)
+
+    from reviewer.slack.command import add_parser as _slack_parser
+
+    _slack_parser(sub, _Parser)
 
     ev = sub.add_parser("eval", help="run the offline eval suite of historical incidents",
                         description="Run eval cases through the review pipeline and score it "
@@ -197,10 +219,32 @@ def _build_request(args: argparse.Namespace) -> ReviewRequest:
             request.input_errors.append(exc)
     if args.git:
         _git_request(args, request)
+    request.workspace = args.workspace or os.environ.get("TF_WORKSPACE", "").strip() or None
     return request
 
 
-def _llm_settings(args: argparse.Namespace) -> JudgeSettings:
+def _cli_config(args: argparse.Namespace) -> ReviewerConfig:
+    """The settings for ``reviewer review``: --config FILE, else the current directory's."""
+    from reviewer.config import ReviewerConfig, load_config, load_config_file
+    from reviewer.errors import UsageError
+
+    if args.no_config:
+        if args.config:
+            raise UsageError("--config and --no-config exclude each other")
+        return ReviewerConfig()
+    if args.config:
+        return load_config_file(args.config)
+    if args.demo:
+        return ReviewerConfig()
+    config, source = load_config(".")
+    if source:
+        logging.getLogger("reviewer").info("using the settings in %s", source)
+    return config
+
+
+def _llm_settings(args: argparse.Namespace, config: ReviewerConfig | None = None,
+                  stderr: TextIO | None = None) -> JudgeSettings:
+    from reviewer.config import llm_environment
     from reviewer.llm.judge import JudgeSettings
 
     overrides: dict[str, Any] = {}
@@ -214,7 +258,14 @@ def _llm_settings(args: argparse.Namespace) -> JudgeSettings:
         overrides["record_dir"] = args.record
     if getattr(args, "llm", None) == "replay":
         overrides["replay_dir"] = args.replay_dir or args.record or "evals/recordings"
-    return JudgeSettings.from_env(**overrides)
+    if config is None:
+        return JudgeSettings.from_env(**overrides)
+    env, warnings = llm_environment(os.environ, config.llm,
+                                    trust_base_url=bool(getattr(args, "config", None)))
+    for warning in warnings:
+        if stderr is not None:
+            stderr.write(f"reviewer: warning: {warning}\n")
+    return JudgeSettings.from_env(env, **overrides)
 
 
 def _render(verdict: Verdict, fmt: str, colour: bool) -> str:
@@ -227,13 +278,15 @@ def _render(verdict: Verdict, fmt: str, colour: bool) -> str:
     return render_terminal(verdict, colour=colour)
 
 
-def cmd_review(args: argparse.Namespace, stdout: TextIO) -> int:
+def cmd_review(args: argparse.Namespace, stdout: TextIO, stderr: TextIO | None = None) -> int:
     """``reviewer review``."""
     from reviewer.models import RiskLevel
     from reviewer.service import review
 
+    config = _cli_config(args)
     request = _build_request(args)
-    request.llm = _llm_settings(args)
+    request.config = config
+    request.llm = _llm_settings(args, config, stderr)
     verdict = review(request)
     colour = not args.output and args.format == "text" and _use_colour(args.color, stdout)
     _write(_render(verdict, args.format, colour), args.output, stdout)
@@ -339,13 +392,21 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser, stdout:
         stdout.write(f"reviewer {__version__}\n")
         return EXIT_OK
     if args.command == "review":
-        return cmd_review(args, stdout)
+        return cmd_review(args, stdout, stderr)
     if args.command == "detectors":
         return cmd_detectors(args, stdout)
     if args.command == "schema":
         return cmd_schema(stdout)
     if args.command == "eval":
         return cmd_eval(args, stdout, stderr)
+    if args.command == "ci":
+        from reviewer.ci.command import run as run_ci
+
+        return run_ci(args, stdout, stderr)
+    if args.command == "slack":
+        from reviewer.slack.command import run as run_slack
+
+        return run_slack(args, stdout)
     parser.print_help(stdout)
     return EXIT_ERROR
 

@@ -10,11 +10,13 @@ Every error the reviewer raises on purpose is a ``ReviewerError``::
     │   └── ParseError              # the parser for its kind rejected it
     ├── DetectorError               # a detector crashed; raised with --strict, else recorded
     ├── GitError                    # a git command failed for --git
-    └── GitHubError                 # the GitHub API refused or failed (status, one line)
-        ├── GitHubNotFoundError     # 404: no such pull request, or no access to it
-        ├── GitHubAuthError         # 401/403: bad token or missing permission
-        ├── GitHubRateLimitError    # rate limited
-        └── GitHubTooLargeError     # the diff is over the size limit
+    ├── GitHubError                 # the GitHub API refused or failed (status, one line)
+    │   ├── GitHubNotFoundError     # 404: no such pull request, or no access to it
+    │   ├── GitHubAuthError         # 401/403: bad token or missing permission
+    │   ├── GitHubRateLimitError    # rate limited
+    │   └── GitHubTooLargeError     # the diff is over the size limit
+    ├── StoreError                  # the review database cannot be opened or written
+    └── SlackInputError             # a Slack request names nothing reviewable
 
 Messages are one line, name the object and say what is wrong, so a boundary (the CLI,
 the Slack handler, CI) can print ``str(exc)`` to a human as it is.
@@ -98,3 +100,11 @@ class GitHubRateLimitError(GitHubError):
 
 class GitHubTooLargeError(GitHubError):
     """The pull request's diff is larger than the reviewer will read."""
+
+
+class StoreError(ReviewerError):
+    """The review database cannot be opened or written (URL shown without its password)."""
+
+
+class SlackInputError(ReviewerError):
+    """A Slack request carries nothing the reviewer can review (no PR link, diff or file)."""
