@@ -37,7 +37,7 @@ def environments_in_text(text: str) -> set[Environment]:
 
 def environments_in_tags(tags: Any) -> set[Environment]:
     """Environments named by tag values under conventional keys (Environment, env, stage…)."""
-    if not isinstance(tags, Mapping):
+    if not isinstance(tags, (dict, Mapping)):  # dict first: abc checks are slow
         return set()
     found: set[Environment] = set()
     for key, value in tags.items():

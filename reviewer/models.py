@@ -40,8 +40,9 @@ class _Ranked(StrEnum):
             return NotImplemented
         return self.rank >= other.rank
 
-    def __hash__(self) -> int:
-        return hash(self.value)
+    # Members are str: hash as the str they equal, in C (sets and dict keys of enums are
+    # hot in large reviews; a Python-level __hash__ cost more than the lookups it serves).
+    __hash__ = str.__hash__
 
     @classmethod
     def parse(cls, text: str) -> Self:
@@ -118,6 +119,8 @@ class Environment(StrEnum):
     PROD = "prod"
     STAGING = "staging"
     DEV = "dev"
+
+    __hash__ = str.__hash__  # as _Ranked: hashed in C, consistent with str equality
 
 
 _RANKS: dict[_Ranked, int] = {

@@ -58,6 +58,8 @@ _MARKER = re.compile(
     r"reviewer\s*:\s*allow\s*\[([^\]\n]*)\]([^\n]*)", re.IGNORECASE)
 _TAG_MARKER = re.compile(r"^\s*allow\s*\[([^\]\n]*)\]([^\n]*)", re.IGNORECASE)
 _CODE = re.compile(r"^[A-Z][A-Z0-9]{1,3}\d{3}$")
+#: Every marker, in a comment or a tag value, has this in it.
+_HINT = re.compile(r"allow\s*\[", re.IGNORECASE)
 #: Comment closers and quotes trailing a marker's reason.
 _TRAILING = re.compile(r"(\*/|-->|#}|%>|[\s;,)}\]\"'])+$")
 _LEADING = re.compile(r"^[\s:=\-–—]+")
@@ -121,12 +123,26 @@ def _resource_values(side: Any, path: str, address: str) -> Iterator[Suppression
         yield from _from_values({"description": description}, path, address, "description")
 
 
+def _may_hold_marker(side: Mapping[str, Any]) -> bool:
+    """Cheap pre-check over a resource's tags and description (most hold no marker)."""
+    hint = _HINT.search
+    for key in ("tags", "tags_all"):
+        tags = side.get(key)
+        if isinstance(tags, (dict, Mapping)):  # dict first: abc checks are slow
+            for value in tags.values():
+                if isinstance(value, str) and hint(value):
+                    return True
+    description = side.get("description")
+    return isinstance(description, str) and hint(description) is not None
+
+
 def _from_plan(plan: TerraformPlan) -> Iterator[Suppression]:
     for rc in plan.resource_changes:
         if not rc.managed:
             continue
-        side = rc.after if isinstance(rc.after, Mapping) else rc.before
-        yield from _resource_values(side, plan.path, rc.address)
+        side = rc.after if isinstance(rc.after, dict) else rc.before
+        if isinstance(side, dict) and _may_hold_marker(side):
+            yield from _resource_values(side, plan.path, rc.address)
 
 
 def _from_preview(preview: PulumiPreview) -> Iterator[Suppression]:

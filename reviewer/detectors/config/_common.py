@@ -72,6 +72,7 @@ def squash(text: str) -> str:
     return text.lower().translate(_SQUASH)
 
 
+@lru_cache(maxsize=4096)
 def is_test_path(path: str) -> bool:
     """True for files under test/fixture/example folders or named like tests."""
     parts = [p.lower() for p in PurePosixPath(path).parts]
@@ -81,6 +82,7 @@ def is_test_path(path: str) -> bool:
     return bool(re.match(r"^(test_.*|.*_test\.\w+|.*\.(test|spec)\.\w+)$", name))
 
 
+@lru_cache(maxsize=4096)
 def is_code_path(path: str) -> bool:
     """True for source files that may read config (by extension, or a Helm template)."""
     p = PurePosixPath(path)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from reviewer.detectors.config._common import is_test_path
@@ -21,6 +22,8 @@ _PAIR = re.compile(
     r"""^\s*(?:-\s+)?["']?([A-Za-z_][A-Za-z0-9_.\-]*)["']?\s*[:=]\s*(.*?)\s*,?\s*$""")
 _NONPROD_PART = re.compile(r"^(dev|development|staging|stage|stg|test|testing|qa|sandbox|sbx|"
                            r"preview|local|uat)([-_.].*)?$")
+_SQUASH = re.compile(r"[_\-.]")
+_TRAILING_COMMENT = re.compile(r"\s+#.*$")
 _CODE_SUFFIXES = frozenset({".py", ".go", ".js", ".ts", ".java", ".rb", ".rs", ".c", ".cc",
                             ".cpp", ".h", ".hpp", ".cs", ".kt", ".scala", ".php", ".swift",
                             ".md", ".rst", ".txt"})
@@ -39,12 +42,12 @@ class Pair:
     def squashed(self) -> str:
         """The key's last dotted part, lower-case, without ``_``, ``-`` and ``.``."""
         leaf = self.key.rsplit(".", 1)[-1]
-        return re.sub(r"[_\-.]", "", leaf.lower())
+        return _SQUASH.sub("", leaf.lower())
 
     @property
     def plain(self) -> str:
         """The value without quotes, brackets or a trailing comment, lower-case."""
-        value = re.sub(r"\s+#.*$", "", self.value)
+        value = _TRAILING_COMMENT.sub("", self.value)
         return value.strip().strip("[]").strip().strip("\"'").strip().lower()
 
     @property
@@ -53,6 +56,7 @@ class Pair:
         return self.line.new_lineno if self.line.kind != "-" else self.line.old_lineno
 
 
+@lru_cache(maxsize=4096)
 def is_nonprod_path(path: str) -> bool:
     """True when a path component names a non-production environment, or it is a test."""
     if is_test_path(path):
@@ -62,6 +66,7 @@ def is_nonprod_path(path: str) -> bool:
     return any(_NONPROD_PART.match(p) for p in (*parts[:-1], *stems[-1:]))
 
 
+@lru_cache(maxsize=4096)
 def is_code_path(path: str) -> bool:
     """True for source code and prose, which the config-push detectors leave alone."""
     return PurePosixPath(path).suffix.lower() in _CODE_SUFFIXES
@@ -76,11 +81,12 @@ def changed_files(diff: DiffDocument) -> Iterator[FileChange]:
 
 def pairs(change: FileChange, kinds: str = "+") -> Iterator[Pair]:
     """Lines of ``kinds`` (``+``, ``-``, ``' '``) in a file that read as key and value."""
+    match_pair = _PAIR.match
     for hunk in change.hunks:
         for line in hunk.lines:
             if line.kind not in kinds:
                 continue
-            match = _PAIR.match(line.text)
+            match = match_pair(line.text)
             if match:
                 yield Pair(change, line, match.group(1), match.group(2))
 

@@ -195,7 +195,6 @@ class SecretExposedByIac(Detector[Any]):
 
     def _plan_resource(self, doc: TerraformPlan, rc: ResourceChange) -> Iterator[Finding]:
         after: dict[str, Any] = rc.after
-        location = Location(path=doc.path, address=rc.address)
         for attr in _USER_DATA:
             value = after.get(attr)
             if not isinstance(value, str) or sensitive_at(rc.after_sensitive, (attr,)) \
@@ -207,7 +206,8 @@ class SecretExposedByIac(Detector[Any]):
                 if secrets:
                     yield self.finding(
                         f"{rc.address}: {attr} holds {secrets[0].kind} in plain text "
-                        f"({secrets[0].masked})", location, evidence=masked(line, secrets))
+                        f"({secrets[0].masked})", Location(path=doc.path, address=rc.address),
+                        evidence=masked(line, secrets))
                     break
         for key, value, path in env_pairs(after):
             if not is_secret_key(key) or not looks_plaintext(value) \
@@ -215,7 +215,7 @@ class SecretExposedByIac(Detector[Any]):
                 continue
             yield self.finding(
                 f"{rc.address}: environment setting {key} is a plaintext secret "
-                f"({mask(str(value))})", location,
+                f"({mask(str(value))})", Location(path=doc.path, address=rc.address),
                 evidence=f"{_dotted(path)} = {mask(str(value))}")
         if rc.type in _CONFIG_MAPS:
             data = after.get("data")
@@ -224,7 +224,8 @@ class SecretExposedByIac(Detector[Any]):
                         and _changed(rc, ("data", str(key)), value):
                     yield self.finding(
                         f"{rc.address}: ConfigMap key {key} holds a secret in plain text",
-                        location, evidence=f"data.{key} = {mask(str(value))}")
+                        Location(path=doc.path, address=rc.address),
+                        evidence=f"data.{key} = {mask(str(value))}")
 
     def _plan_variables(self, doc: TerraformPlan) -> Iterator[Finding]:
         wanted: dict[str, str] = {}

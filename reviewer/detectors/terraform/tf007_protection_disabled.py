@@ -14,37 +14,63 @@ _PAIRS: tuple[tuple[str, object], ...] = (
     *PROTECTION_ATTRIBUTES,
     *PROTECTION_STRING_ATTRIBUTES,
 )
-_BY_TOP: dict[str, tuple[tuple[str, object], ...]] = {
-    top: tuple(p for p in _PAIRS if p[0].split(".", 1)[0] == top)
+#: Protection attribute → (attribute, unsafe value, path parts), grouped by top-level key.
+_Rule = tuple[str, object, tuple[str, ...]]
+_BY_TOP: dict[str, tuple[_Rule, ...]] = {
+    top: tuple((attr, unsafe, tuple(attr.split("."))) for attr, unsafe in _PAIRS
+               if attr.split(".", 1)[0] == top)
     for top in {attr.split(".", 1)[0] for attr, _ in _PAIRS}
 }
+_TOPS = frozenset(_BY_TOP)
 
 
-def _relevant(rc: ResourceChange) -> tuple[tuple[str, object], ...]:
+def _relevant(rc: ResourceChange) -> list[_Rule]:
     """Protection attributes present in this change (cheap pre-check, most have none)."""
-    if not rc.managed or not isinstance(rc.after, dict) or rc.is_noop:
-        return ()
-    keys = rc.after.keys() & _BY_TOP.keys()
+    if not rc.managed or rc.is_noop or not isinstance(rc.after, dict):
+        return []
+    keys = _TOPS.intersection(rc.after)
     if isinstance(rc.after_unknown, dict):
-        keys |= rc.after_unknown.keys() & _BY_TOP.keys()
-    return tuple(pair for key in keys for pair in _BY_TOP[key])
+        keys = keys | _TOPS.intersection(rc.after_unknown)
+    return [rule for key in keys for rule in _BY_TOP[key]]
 
 
-def _flat(obj: object, attr: str) -> object:
-    return obj.get(attr) if isinstance(obj, dict) else None
+def _at(obj: object, parts: tuple[str, ...]) -> object:
+    """The value at a path; lists step into their first item (like ResourceChange.value)."""
+    if len(parts) == 1:  # a top-level attribute: the object itself, no list stepping
+        return obj.get(parts[0]) if isinstance(obj, dict) else None
+    for part in parts:
+        if isinstance(obj, list):
+            obj = obj[0] if obj else None
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(part)
+    return obj
+
+
+def _unknown_at(marks: object, parts: tuple[str, ...]) -> bool:
+    """True when the path's after-value is known only after apply (like is_unknown)."""
+    if len(parts) == 1:
+        return isinstance(marks, dict) and marks.get(parts[0]) is True
+    for part in parts:
+        if marks is True:
+            return True
+        if isinstance(marks, list):
+            marks = marks[0] if marks else None
+        if not isinstance(marks, dict):
+            return False
+        marks = marks.get(part)
+    return marks is True
 
 
 def _transitions(rc: ResourceChange) -> Iterator[tuple[str, object, object, bool]]:
     """(attribute, before, after, unknown) for every protection that weakens."""
-    for attr, unsafe in _relevant(rc):
-        flat = "." not in attr
-        before = _flat(rc.before, attr) if flat else rc.value(attr, side="before")
-        unknown = _flat(rc.after_unknown, attr) is True if flat else rc.is_unknown(attr)
-        if unknown:
+    for attr, unsafe, parts in _relevant(rc):
+        before = _at(rc.before, parts)
+        if _unknown_at(rc.after_unknown, parts):
             if before is not None and before != unsafe:
                 yield attr, before, "(known after apply)", True
             continue
-        after = _flat(rc.after, attr) if flat else rc.value(attr, side="after")
+        after = _at(rc.after, parts)
         if after is None or type(after) is not type(unsafe):
             continue
         weakened = before is not None or rc.actions == ("update",)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reviewer.detectors.base import Detector
@@ -39,6 +39,11 @@ class _Rule:
     #: A before of 0 or null means "kept forever" (log retention).
     zero_is_forever: bool = False
     types: frozenset[str] = frozenset()
+    #: ``path`` split once (every updated resource of a plan is checked against the rules).
+    parts: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parts", tuple(self.path.split(".")))
 
 
 _H, _M = Severity.HIGH, Severity.MEDIUM
@@ -88,12 +93,13 @@ _LIFECYCLE_TYPES = frozenset({"aws_s3_bucket_lifecycle_configuration", "aws_s3_b
                               "google_storage_bucket", "aws_backup_plan"})
 
 
-def _read(obj: Any, path: str) -> Any:
+def _read(obj: Any, path: str | tuple[str, ...]) -> Any:
     """A dotted path's value; lists step into their first item; an empty list is _REMOVED."""
-    if "." not in path and isinstance(obj, dict):  # the common case, without the loop
-        value = obj.get(path)
+    parts = path.split(".") if isinstance(path, str) else path
+    if len(parts) == 1 and isinstance(obj, dict):  # the common case, without the loop
+        value = obj.get(parts[0])
         return _REMOVED if isinstance(value, list) and not value else value
-    for part in path.split("."):
+    for part in parts:
         if isinstance(obj, list):
             if not obj:
                 return _REMOVED
@@ -104,6 +110,19 @@ def _read(obj: Any, path: str) -> Any:
     if isinstance(obj, list) and not obj:
         return _REMOVED
     return obj
+
+
+def _unknown(marks: Any, parts: tuple[str, ...]) -> bool:
+    """True when the path's after-value is known only after apply (ResourceChange.is_unknown)."""
+    for part in parts:
+        if marks is True:
+            return True
+        if isinstance(marks, list):
+            marks = marks[0] if marks else None
+        if not isinstance(marks, dict):
+            return False
+        marks = marks.get(part)
+    return marks is True
 
 
 def _number(value: Any) -> float | None:
@@ -313,9 +332,9 @@ class RecoveryReduced(Detector[TerraformPlan]):
             for rule in _BY_TOP[top]:
                 if rule.types and rc.type not in rule.types:
                     continue
-                if rc.is_unknown(rule.path):
+                if _unknown(rc.after_unknown, rule.parts):
                     continue
-                change = _weakening(rule, _read(before, rule.path), _read(after, rule.path))
+                change = _weakening(rule, _read(before, rule.parts), _read(after, rule.parts))
                 if change is not None:
                     yield change
         if rc.type in _LIFECYCLE_TYPES:
