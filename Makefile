@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-local-llm lint typecheck unit eval eval-report docs docs-check bench clean
+.PHONY: demo test test-local-llm lint typecheck unit eval eval-report docs docs-check bench bench-slack clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ docs: $(STAMP)
 ## Benchmarks (not part of `make test`); figures go to benchmarks/README.md.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+## The Slack app's ack latency with 50 concurrent slash commands while reviews run.
+bench-slack: $(STAMP)
+	$(BIN)/python benchmarks/slack_ack.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache

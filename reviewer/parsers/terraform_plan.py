@@ -8,7 +8,7 @@ the reviewer cannot say what such a change does, so the verdict fails closed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar, cast
 
@@ -130,27 +130,38 @@ class ResourceChange:
 
     def value(self, attr_path: str, *, side: str = "after") -> Any:
         """Value of a dotted attribute path on one side; lists step into their first item."""
-        obj: Any = self.after if side == "after" else self.before
-        for part in attr_path.split("."):
-            if isinstance(obj, list):
-                obj = obj[0] if obj else None
-            if not isinstance(obj, dict):
-                return None
-            obj = obj.get(part)
-        return obj
+        return value_at(self.after if side == "after" else self.before, attr_path.split("."))
 
     def is_unknown(self, attr_path: str) -> bool:
         """True when the after-value of the path is known only after apply."""
-        obj: Any = self.after_unknown
-        for part in attr_path.split("."):
-            if obj is True:
-                return True
-            if isinstance(obj, list):
-                obj = obj[0] if obj else None
-            if not isinstance(obj, dict):
-                return False
-            obj = obj.get(part)
-        return obj is True
+        return unknown_at(self.after_unknown, attr_path.split("."))
+
+
+def value_at(obj: Any, parts: Sequence[str]) -> Any:
+    """The value at a path of keys in a plan object; lists step into their first item.
+
+    Detectors that check many resources against fixed paths pass the parts split once.
+    """
+    for part in parts:
+        if isinstance(obj, list):
+            obj = obj[0] if obj else None
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(part)
+    return obj
+
+
+def unknown_at(marks: Any, parts: Sequence[str]) -> bool:
+    """True when ``after_unknown`` marks the path (or an object above it) unknown."""
+    for part in parts:
+        if marks is True:
+            return True
+        if isinstance(marks, list):
+            marks = marks[0] if marks else None
+        if not isinstance(marks, dict):
+            return False
+        marks = marks.get(part)
+    return marks is True
 
 
 def _environments(rc: ResourceChange) -> frozenset[Environment]:

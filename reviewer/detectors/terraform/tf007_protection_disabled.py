@@ -7,7 +7,12 @@ from collections.abc import Iterator
 from reviewer.detectors.base import Detector
 from reviewer.detectors.terraform._common import environment_label, fmt, location
 from reviewer.models import Confidence, Finding, InputKind, Severity
-from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan
+from reviewer.parsers.terraform_plan import (
+    ResourceChange,
+    TerraformPlan,
+    unknown_at,
+    value_at,
+)
 from reviewer.resources import PROTECTION_ATTRIBUTES, PROTECTION_STRING_ATTRIBUTES
 
 _PAIRS: tuple[tuple[str, object], ...] = (
@@ -35,31 +40,17 @@ def _relevant(rc: ResourceChange) -> list[_Rule]:
 
 
 def _at(obj: object, parts: tuple[str, ...]) -> object:
-    """The value at a path; lists step into their first item (like ResourceChange.value)."""
-    if len(parts) == 1:  # a top-level attribute: the object itself, no list stepping
+    """The value at a path; a top-level attribute is read from the object itself."""
+    if len(parts) == 1:
         return obj.get(parts[0]) if isinstance(obj, dict) else None
-    for part in parts:
-        if isinstance(obj, list):
-            obj = obj[0] if obj else None
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(part)
-    return obj
+    return value_at(obj, parts)
 
 
 def _unknown_at(marks: object, parts: tuple[str, ...]) -> bool:
-    """True when the path's after-value is known only after apply (like is_unknown)."""
+    """True when the path's after-value is known only after apply."""
     if len(parts) == 1:
         return isinstance(marks, dict) and marks.get(parts[0]) is True
-    for part in parts:
-        if marks is True:
-            return True
-        if isinstance(marks, list):
-            marks = marks[0] if marks else None
-        if not isinstance(marks, dict):
-            return False
-        marks = marks.get(part)
-    return marks is True
+    return unknown_at(marks, parts)
 
 
 def _transitions(rc: ResourceChange) -> Iterator[tuple[str, object, object, bool]]:

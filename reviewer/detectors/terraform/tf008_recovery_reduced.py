@@ -16,7 +16,7 @@ from reviewer.detectors.terraform._common import (
     side,
 )
 from reviewer.models import Confidence, Finding, InputKind, Severity
-from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan
+from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan, unknown_at
 
 #: A nested block present but emptied (``point_in_time_recovery = []``): the feature is off.
 _REMOVED = object()
@@ -110,19 +110,6 @@ def _read(obj: Any, path: str | tuple[str, ...]) -> Any:
     if isinstance(obj, list) and not obj:
         return _REMOVED
     return obj
-
-
-def _unknown(marks: Any, parts: tuple[str, ...]) -> bool:
-    """True when the path's after-value is known only after apply (ResourceChange.is_unknown)."""
-    for part in parts:
-        if marks is True:
-            return True
-        if isinstance(marks, list):
-            marks = marks[0] if marks else None
-        if not isinstance(marks, dict):
-            return False
-        marks = marks.get(part)
-    return marks is True
 
 
 def _number(value: Any) -> float | None:
@@ -332,7 +319,7 @@ class RecoveryReduced(Detector[TerraformPlan]):
             for rule in _BY_TOP[top]:
                 if rule.types and rc.type not in rule.types:
                     continue
-                if _unknown(rc.after_unknown, rule.parts):
+                if unknown_at(rc.after_unknown, rule.parts):
                     continue
                 change = _weakening(rule, _read(before, rule.parts), _read(after, rule.parts))
                 if change is not None:
