@@ -21,6 +21,8 @@ from reviewer.detectors.config.cfg006_rollout_safety_bypassed import RolloutSafe
 from reviewer.detectors.config.cfg007_blank_safety_field import BlankSafetyField
 from reviewer.detectors.config.cfg008_network_filter_weakened import NetworkFilterWeakened
 from reviewer.detectors.config.cfg009_unattended_os_updates import UnattendedOsUpdates
+from reviewer.detectors.config.cfg010_feature_enabled_fleet_wide import FeatureEnabledFleetWide
+from reviewer.detectors.config.cfg011_format_version_skew import FormatVersionSkew
 
 DETECTORS: Final[tuple[type[Detector[Any]], ...]] = (
     ProdFlagFlipped,
@@ -32,4 +34,6 @@ DETECTORS: Final[tuple[type[Detector[Any]], ...]] = (
     BlankSafetyField,
     NetworkFilterWeakened,
     UnattendedOsUpdates,
+    FeatureEnabledFleetWide,
+    FormatVersionSkew,
 )

@@ -24,6 +24,7 @@ _NONPROD_PART = re.compile(r"^(dev|development|staging|stage|stg|test|testing|qa
                            r"preview|local|uat)([-_.].*)?$")
 _SQUASH = re.compile(r"[_\-.]")
 _TRAILING_COMMENT = re.compile(r"\s+#.*$")
+_CI_PATH = re.compile(r"(^|/)\.github/workflows/|\.gitlab-ci\.ya?ml$|(^|/)\.circleci/")
 _CODE_SUFFIXES = frozenset({".py", ".go", ".js", ".ts", ".java", ".rb", ".rs", ".c", ".cc",
                             ".cpp", ".h", ".hpp", ".cs", ".kt", ".scala", ".php", ".swift",
                             ".md", ".rst", ".txt"})
@@ -77,6 +78,16 @@ def changed_files(diff: DiffDocument) -> Iterator[FileChange]:
     for change in diff.files:
         if any(line.kind in "+-" for hunk in change.hunks for line in hunk.lines):
             yield change
+
+
+def production_config_files(diff: DiffDocument, *, skip_ci: bool = False) -> Iterator[FileChange]:
+    """Changed files that may carry production config: not source code or prose, not tests,
+    not named for a non-production environment (and, with ``skip_ci``, not CI pipelines)."""
+    for change in changed_files(diff):
+        path = change.path
+        if is_code_path(path) or is_nonprod_path(path) or (skip_ci and _CI_PATH.search(path)):
+            continue
+        yield change
 
 
 def pairs(change: FileChange, kinds: str = "+") -> Iterator[Pair]:

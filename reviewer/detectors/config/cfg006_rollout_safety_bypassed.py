@@ -7,13 +7,7 @@ from collections.abc import Iterator
 
 from reviewer.detectors.base import Detector
 from reviewer.detectors.config._common import trim
-from reviewer.detectors.config._push import (
-    Pair,
-    changed_files,
-    is_code_path,
-    is_nonprod_path,
-    pairs,
-)
+from reviewer.detectors.config._push import Pair, pairs, production_config_files
 from reviewer.models import Confidence, Finding, InputKind, Location, Severity
 from reviewer.parsers.diff import DiffDocument
 
@@ -35,7 +29,6 @@ _GUARD_KEY = re.compile(r"^(validation|validate|autorollback|canary|staged|gradu
 _GUARD_OFF = frozenset({"false", "off", "no", "0", "disabled", "manual", "none"})
 _PERCENT_KEY = re.compile(r"^(percent|percentage|batchpercent|rolloutpercent|maxunavailable|"
                           r"batchsize)$")
-_CI_PATH = re.compile(r"(^|/)\.github/workflows/|\.gitlab-ci\.ya?ml$|(^|/)\.circleci/")
 _NUMBER = re.compile(r"^(\d+(?:\.\d+)?)%?$")
 
 
@@ -114,11 +107,12 @@ class RolloutSafetyBypassed(Detector[DiffDocument]):
     diff --git a/deploy/production.yaml b/deploy/production.yaml
     --- a/deploy/production.yaml
     +++ b/deploy/production.yaml
-    @@ -1,4 +1,4 @@
+    @@ -1,4 +1,6 @@
      service: checkout
      rollout:
-    -  strategy: waves
-    +  strategy: canary-then-waves
+       strategy: waves
+    +  canary_percent: 1
+    +  bake_time: 30m
        auto_rollback: true
     ```
 
@@ -139,10 +133,8 @@ class RolloutSafetyBypassed(Detector[DiffDocument]):
                    "automatic rollback) instead of everywhere at once.")
 
     def detect(self, doc: DiffDocument) -> Iterator[Finding]:
-        for change in changed_files(doc):
+        for change in production_config_files(doc, skip_ci=True):
             path = change.path
-            if is_code_path(path) or is_nonprod_path(path) or _CI_PATH.search(path):
-                continue
             old = {p.key: p for p in pairs(change, "-")}
             found = False
             for pair in pairs(change, "+"):

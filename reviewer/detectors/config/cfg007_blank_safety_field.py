@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from reviewer.detectors.base import Detector
 from reviewer.detectors.config._common import trim
-from reviewer.detectors.config._push import changed_files, is_code_path, is_nonprod_path, pairs
+from reviewer.detectors.config._push import pairs, production_config_files
 from reviewer.models import Confidence, Finding, InputKind, Location, Severity
 from reviewer.parsers.diff import DiffDocument
 
@@ -70,10 +70,10 @@ class BlankSafetyField(Detector[DiffDocument]):
     diff --git a/requests/production/pc-01.yaml b/requests/production/pc-01.yaml
     --- a/requests/production/pc-01.yaml
     +++ b/requests/production/pc-01.yaml
-    @@ -1,3 +1,3 @@
+    @@ -1,3 +1,4 @@
      lifecycle:
-    -  term: 3y
-    +  term: evergreen
+       term: 3y
+    +  end_of_term_action: notify-owner
        renew: true
     ```
 
@@ -95,10 +95,8 @@ class BlankSafetyField(Detector[DiffDocument]):
                    "reductions a non-zero floor.")
 
     def detect(self, doc: DiffDocument) -> Iterator[Finding]:
-        for change in changed_files(doc):
+        for change in production_config_files(doc):
             path = change.path
-            if is_code_path(path) or is_nonprod_path(path):
-                continue
             for pair in pairs(change, "+"):
                 key, value = pair.squashed, pair.value.strip().rstrip(",").strip().lower()
                 blank = value in _BLANK

@@ -59,16 +59,16 @@ class UpgradeRemovesUsedLabel(Detector[ChangeDocument]):
     ```
 
     ## Safer alternative
-    Move selectors, tolerations and affinities to the new label in an earlier change, scan
-    the repository and the cluster for the old one, then upgrade:
+    Move selectors, tolerations and affinities to the new label in an earlier change (the
+    one below, which 1.23 nodes already carry), scan the repository and the cluster for
+    the old one, then upgrade in a change of its own:
     ```diff
-    diff --git a/cluster/kubeadm.yaml b/cluster/kubeadm.yaml
-    --- a/cluster/kubeadm.yaml
-    +++ b/cluster/kubeadm.yaml
+    diff --git a/cluster/calico/peers.yaml b/cluster/calico/peers.yaml
+    --- a/cluster/calico/peers.yaml
+    +++ b/cluster/calico/peers.yaml
     @@ -1,2 +1,2 @@
-     kind: ClusterConfiguration
-    -kubernetesVersion: v1.23.16
-    +kubernetesVersion: v1.24.10
+    -  nodeSelector: all() && has(node-role.kubernetes.io/master)
+    +  nodeSelector: all() && has(node-role.kubernetes.io/control-plane)
     ```
 
     ## References
