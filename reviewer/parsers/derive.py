@@ -29,6 +29,7 @@ from reviewer.models import InputKind
 from reviewer.parsers.base import Document, Lazy, Problem, ProblemLevel
 from reviewer.parsers.diff import DiffDocument, FileChange
 from reviewer.parsers.sources import FileContents
+from reviewer.parsers.syntax import side_text
 
 _YAML = {".yaml", ".yml"}
 
@@ -55,22 +56,20 @@ def file_kind(path: str, text: str = "") -> InputKind | None:
     return None
 
 
+def _text_decides(path: str) -> bool:
+    """Whether :func:`file_kind` of ``path`` can depend on the file's text."""
+    suffix = PurePosixPath(path.replace("\\", "/")).suffix.lower()
+    return not suffix or suffix in _YAML
+
+
 def _side_text(change: FileChange, side: str) -> tuple[str, bool]:
     """(text, complete) of one side rebuilt from the hunks."""
-    lines: dict[int, str] = {}
-    for hunk in change.hunks:
-        for line in hunk.lines:
-            number = line.new_lineno if side == "new" else line.old_lineno
-            keep = line.kind in (" ", "+") if side == "new" else line.kind in (" ", "-")
-            if keep and number is not None:
-                lines[number] = line.text
-    if not lines:
+    text, gapless = side_text(change.hunks, side == "new")
+    if not text:
         return "", False
     whole = (change.status == "added" and side == "new") or (
         change.status == "deleted" and side == "old")
-    last = max(lines)
-    complete = whole or len(lines) == last
-    return "\n".join(lines.get(i, "") for i in range(1, last + 1)) + "\n", complete
+    return text, whole or gapless
 
 
 def _parser(kind: InputKind) -> Callable[[str, str], Any]:
@@ -151,16 +150,21 @@ def derive_file(change: FileChange, diff: DiffDocument,
         return None, problems
     new_full = contents.new_text(change.new_path) if contents else None
     old_full = contents.old_text(change.old_path) if contents else None
-    sample = "\n".join(t for t in (new_full, old_full, _side_text(change, "new")[0],
-                                   _side_text(change, "old")[0]) if t)
-    kind = file_kind(change.path, sample)
+    kind = file_kind(change.path)
+    new_side = old_side = ("", False)
+    if kind is None and _text_decides(change.path):
+        new_side, old_side = _side_text(change, "new"), _side_text(change, "old")
+        sample = "\n".join(t for t in (new_full, old_full, new_side[0], old_side[0]) if t)
+        kind = file_kind(change.path, sample)
     if kind is None:
         return None, problems
     path = change.path
-    new_text, new_complete = (new_full, True) if new_full is not None else \
-        _side_text(change, "new")
-    old_text, old_complete = (old_full, True) if old_full is not None else \
-        _side_text(change, "old")
+    if new_full is None and not new_side[0]:
+        new_side = _side_text(change, "new")
+    if old_full is None and not old_side[0]:
+        old_side = _side_text(change, "old")
+    new_text, new_complete = (new_full, True) if new_full is not None else new_side
+    old_text, old_complete = (old_full, True) if old_full is not None else old_side
     previous = None
     if change.status != "added":
         # The old side only informs detectors that ask for it (parsed on first use); what

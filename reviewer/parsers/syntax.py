@@ -496,12 +496,18 @@ class SyntaxTree:
 
     __slots__ = ("_lines", "_tree", "language", "usable")
 
-    def __init__(self, language: str, text: str) -> None:
-        """Parse ``text`` with the grammar ``language`` (see ``treesitter.LANGUAGES``)."""
+    def __init__(self, language: str, text: str, *, share: bool = False) -> None:
+        """Parse ``text`` with the grammar ``language`` (see ``treesitter.LANGUAGES``).
+
+        ``share``: hand the tree on to the next parse of the same text (see
+        :func:`reviewer.parsers.treesitter.share`).
+        """
         self.language = language
         self._lines = text.split("\n")
         self.usable = _parseable(language, text, len(self._lines))
         self._tree: Tree = treesitter.parse(language, text if self.usable else "")
+        if share and self.usable:
+            treesitter.share(language, text, self._tree)
 
     def line_text(self, line: int) -> str | None:
         """Text of the 1-based ``line`` (without its line ending), None past the end."""
@@ -520,6 +526,13 @@ class SyntaxTree:
         The column tells a fragment's reader whether the outermost definition it found is
         really at top level (column 0) or nested in something outside the fragment.
         """
+        found = self.find(line)
+        if found is None:
+            return None
+        return found[0], found[1].start_point.column
+
+    def find(self, line: int) -> tuple[Symbol, Node] | None:
+        """The symbol of the 1-based ``line`` and the node of its outermost part."""
         text = self.line_text(line)
         if text is None:
             return None
@@ -539,10 +552,7 @@ class SyntaxTree:
             return None
         if self.language in _SCOPES:
             node = _declared_on_line(self.language, node, line - 1)
-        found = _symbol_for_node(self.language, node)
-        if found is None:
-            return None
-        return found[0], found[1].start_point.column
+        return _symbol_for_node(self.language, node)
 
 
 def enclosing_symbol(language: str, text: str, line: int) -> Symbol | None:
@@ -806,12 +816,79 @@ def _local_symbol(language: str, hunk: HunkLike, new: bool, index: int) -> Symbo
     return local
 
 
+def side_text(hunks: Sequence[HunkLike], new: bool) -> tuple[str, bool]:
+    """One side of a file rebuilt from its hunks, and whether no line of it is missing.
+
+    Every line the hunks show of that side (context and added lines for the new side,
+    context and removed lines for the old side) is put at its own line number, with blank
+    lines where the diff shows nothing, so line numbers stay right. ``("", False)`` when
+    the hunks show no line of that side.
+    """
+    lines: dict[int, str] = {}
+    skip = "-" if new else "+"
+    for hunk in hunks:
+        for line in hunk.lines:
+            number = line.new_lineno if new else line.old_lineno
+            if line.kind != skip and number is not None:
+                lines[number] = line.text
+    if not lines:
+        return "", False
+    last = max(lines)
+    return "\n".join(lines.get(i, "") for i in range(1, last + 1)) + "\n", len(lines) == last
+
+
+#: Languages whose hunks may be read from one parse of their side rebuilt from all hunks.
+#: YAML and SQL answers depend on more than the top-level item (a YAML path is completed
+#: from git's heading, a SQL statement may be an error node), so they are always read
+#: hunk by hunk.
+_REBUILT_LANGUAGES = frozenset({*_CODE_LANGUAGES, "hcl"})
+
+
+def _rebuilt_symbol(tree: SyntaxTree, side_lines: Sequence[str], lineno: int,
+                    index: int) -> Symbol | None:
+    """The hunk's symbol read from its side rebuilt from all hunks, or None to read it alone.
+
+    The answer is taken only where it cannot differ from reading the hunk on its own: the
+    symbol starts at column 0 (a fragment's answer is then used as it is) and the
+    top-level item holding it lies inside this hunk's lines, has no syntax error and reads
+    the same lines as the hunk. For Python the item must also start where the hunk's
+    indentation block does (the fragment read alone begins there).
+    """
+    found = tree.find(lineno)
+    if found is None:
+        return None
+    symbol, top = found
+    if top.start_point.column != 0:
+        return None
+    if tree.language != "hcl":  # an HCL symbol's node is already a top-level block
+        while top.parent is not None and top.parent.parent is not None:
+            top = top.parent
+    if top.has_error:
+        return None
+    first_row = lineno - 1 - index
+    last_row = first_row + len(side_lines) - 1
+    start_row = top.start_point.row
+    end_row, end_column = top.end_point
+    if end_row == last_row + 1 and end_column == 0:
+        end_row = last_row
+    if start_row < first_row or end_row > last_row:
+        return None
+    for row in range(start_row, end_row + 1):
+        if tree.line_text(row + 1) != side_lines[row - first_row]:
+            return None
+    if tree.language in _INDENTED_LANGUAGES \
+            and _block_around(side_lines, index)[0] != start_row - first_row:
+        return None
+    return symbol
+
+
 def annotate_hunks(
     language: str | None,
     hunks: Sequence[HunkLike],
     *,
     old_text: str | None = None,
     new_text: str | None = None,
+    share_new: bool = False,
 ) -> list[Symbol | None]:
     """The enclosing symbol of each hunk of one file, in order (None where there is none).
 
@@ -820,16 +897,35 @@ def annotate_hunks(
     and after the change when known; each is parsed at most once, and only if a hunk needs
     it. A hunk whose lines do not match the given text (stale contents) is read from its
     own text instead.
+
+    ``share_new`` says the new side will be parsed again later (the whole-file document
+    of a ``.tf`` file): its tree is handed on to that parse (see
+    :func:`reviewer.parsers.treesitter.share`). Without the whole new text, that side is
+    then rebuilt from all hunks (see :func:`side_text`) and parsed once, and each hunk
+    whose symbol that tree tells as surely as the hunk's own text would (see
+    ``_rebuilt_symbol``) is answered from it; the others are read on their own as usual.
+    A rebuilt side is parsed only when its tree is shared: where hunks are read on their
+    own anyway (fragments of code are rarely whole top-level items), it would be one
+    parse more.
     """
     usable = language if language in treesitter.LANGUAGES else None
     trees: dict[bool, SyntaxTree | None] = {}
+    rebuilt: list[SyntaxTree | None] = []
 
     def tree(new: bool) -> SyntaxTree | None:
         if new not in trees:
             text = new_text if new else old_text
-            parsed = SyntaxTree(usable, text) if usable and text is not None else None
+            parsed = SyntaxTree(usable, text, share=new and share_new) \
+                if usable and text is not None else None
             trees[new] = parsed if parsed is not None and parsed.usable else None
         return trees[new]
+
+    def rebuilt_new() -> SyntaxTree | None:
+        if not rebuilt:
+            text = side_text(hunks, True)[0]
+            parsed = SyntaxTree(usable, text, share=True) if usable and text else None
+            rebuilt.append(parsed if parsed is not None and parsed.usable else None)
+        return rebuilt[0]
 
     result: list[Symbol | None] = []
     for hunk in hunks:
@@ -848,6 +944,12 @@ def annotate_hunks(
                 if anchor is not None and full is not None \
                         and full.line_text(anchor[0]) == anchor[1]:
                     symbol, decided = full.symbol_at(anchor[0]), True
+            if (not decided and new and share_new and new_text is None
+                    and usable in _REBUILT_LANGUAGES):
+                whole = rebuilt_new()
+                if whole is not None:
+                    symbol = _rebuilt_symbol(whole, side_lines, lineno, index)
+                    decided = symbol is not None
             if not decided:
                 symbol = _local_symbol(usable, hunk, new, index)
         if symbol is None and not decided:

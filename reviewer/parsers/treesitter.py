@@ -2,11 +2,20 @@
 
 Each grammar is its own PyPI wheel (``tree-sitter-python``, ``tree-sitter-hcl``…); this
 module is the only place that knows their import names.
+
+A tree parsed for one reader can be handed to the next :func:`parse` of the same text
+with :func:`share`: the diff parser reads a ``.tf`` file's hunks from the same text the
+whole-file HCL document is parsed from later, and one parse serves both. A shared tree is
+taken once; at most ``_SHARED_ENTRIES`` trees (``_SHARED_CHARS`` characters of text) wait
+at a time, the oldest dropped first, so texts nobody parses again cost only a bounded
+amount of memory.
 """
 
 from __future__ import annotations
 
 import importlib
+import threading
+from collections import OrderedDict
 from functools import cache
 from pathlib import PurePosixPath
 
@@ -62,6 +71,39 @@ def parser(name: str) -> Parser:
     return Parser(language(name))
 
 
+_SHARED_ENTRIES = 1024
+_SHARED_CHARS = 4_000_000
+_shared: OrderedDict[tuple[str, str], Tree] = OrderedDict()
+_shared_chars = 0
+_shared_lock = threading.Lock()
+
+
+def share(name: str, text: str, tree: Tree) -> None:
+    """Hand ``tree`` (``text`` parsed with ``name``) to the next :func:`parse` of that text."""
+    global _shared_chars
+    if len(text) > _SHARED_CHARS:
+        return
+    key = (name, text)
+    with _shared_lock:
+        if _shared.pop(key, None) is not None:
+            _shared_chars -= len(text)
+        _shared[key] = tree
+        _shared_chars += len(text)
+        while len(_shared) > _SHARED_ENTRIES or _shared_chars > _SHARED_CHARS:
+            (_, dropped), _ = _shared.popitem(last=False)
+            _shared_chars -= len(dropped)
+
+
+def _take(name: str, text: str) -> Tree | None:
+    global _shared_chars
+    with _shared_lock:
+        tree = _shared.pop((name, text), None)
+        if tree is not None:
+            _shared_chars -= len(text)
+    return tree
+
+
 def parse(name: str, text: str) -> Tree:
-    """Parse text (UTF-8) with the grammar ``name``."""
-    return parser(name).parse(text.encode("utf-8"))
+    """Parse text (UTF-8) with the grammar ``name`` (or take the tree shared for it)."""
+    tree = _take(name, text) if _shared else None
+    return tree if tree is not None else parser(name).parse(text.encode("utf-8"))
