@@ -29,6 +29,8 @@ from reviewer.errors import (
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_MAX_DIFF_BYTES = 20 * 1024 * 1024
+#: Largest repository file read through the contents API (the reviewer's config files).
+DEFAULT_MAX_FILE_BYTES = 1024 * 1024
 _PAGE_SIZE = 100
 _MAX_PAGES = 30
 #: Commits listed for one pull request (GitHub's own limit on this endpoint is 250).
@@ -138,11 +140,13 @@ class GitHubClient:
     """Calls to the GitHub REST API, authenticated with ``token`` when one is given."""
 
     def __init__(self, token: str | None, api_url: str = DEFAULT_API_URL, *,
-                 timeout: float = 30.0, max_diff_bytes: int = DEFAULT_MAX_DIFF_BYTES) -> None:
+                 timeout: float = 30.0, max_diff_bytes: int = DEFAULT_MAX_DIFF_BYTES,
+                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
         self._token = token or None
         self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
         self.timeout = timeout
         self.max_diff_bytes = max_diff_bytes
+        self.max_file_bytes = max_file_bytes
 
     def __repr__(self) -> str:
         token = "set" if self._token else "none"
@@ -298,6 +302,37 @@ class GitHubClient:
                 exc.status, f"pull request {ref.slug}: the diff is larger than "
                             f"{self.max_diff_bytes} bytes") from None
         return payload.decode("utf-8", "replace")
+
+    # --- repository files ----------------------------------------------------------------
+
+    def file_at(self, ref: PullRef, path: str, rev: str) -> str | None:
+        """The text of ``path`` at commit ``rev`` of the pull request's repository.
+
+        None when there is no such file at ``rev`` (HTTP 404).
+
+        Raises:
+            GitHubTooLargeError: the file is larger than ``max_file_bytes``.
+            GitHubError: any other refusal, or the file is not UTF-8 text.
+        """
+        if not rev or not path or path.startswith("/") or ".." in path.split("/"):
+            raise GitHubError(0, f"GitHub: {ref.full_name}: reading a file needs a relative "
+                                 f"path and a commit, got {path!r} at {rev!r}")
+        where = f"{ref.full_name}:{path} at {rev[:12]}"
+        query = urllib.parse.urlencode({"ref": rev})
+        try:
+            payload, _ = self._request(
+                "GET", f"{self._base(ref)}/contents/{urllib.parse.quote(path)}?{query}",
+                accept="application/vnd.github.raw", limit=self.max_file_bytes)
+        except GitHubNotFoundError:
+            return None
+        except GitHubTooLargeError as exc:
+            raise GitHubTooLargeError(
+                exc.status, f"{where}: the file is larger than {self.max_file_bytes} bytes",
+            ) from None
+        try:
+            return payload.decode("utf-8")
+        except UnicodeDecodeError:
+            raise GitHubError(200, f"{where}: not UTF-8 text") from None
 
     # --- comments and reviews ----------------------------------------------------------
 

@@ -10,15 +10,17 @@ short message in the thread, never as silence or a stack trace.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from reviewer.config import ReviewerConfig
 from reviewer.errors import InputError, ReviewerError
 from reviewer.github.client import GitHubClient, parse_pull_url
 from reviewer.llm.judge import JudgeSettings
@@ -29,12 +31,23 @@ from reviewer.service import review as run_service
 from reviewer.slack import messages
 from reviewer.slack.files import download
 from reviewer.slack.inputs import SlackFile, Target, find_target
+from reviewer.slack.repo_config import llm_env
 from reviewer.slack.requests import Prepared, prepare
 from reviewer.slack.settings import SlackSettings
 from reviewer.store import ReviewRecord, Store
 from reviewer.verdict.model import Verdict
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+
+def _with_notes(verdict: Verdict, notes: Sequence[str]) -> Verdict:
+    """``verdict`` with ``notes`` added to its coverage notes."""
+    if not notes:
+        return verdict
+    coverage = verdict.coverage.model_copy(update={"notes": [*verdict.coverage.notes,
+                                                             *notes]})
+    return verdict.model_copy(update={"coverage": coverage})
 
 
 @dataclass(frozen=True)
@@ -66,8 +79,10 @@ class ReviewerBot:
     #: Where post-ack Slack work runs (placeholders, button effects), off the ack threads.
     io: Executor
     review_fn: Callable[[ReviewRequest], Verdict] = run_service
-    judge_settings: Callable[[], JudgeSettings | None] = field(
-        default=lambda: JudgeSettings.from_env())
+    #: The LLM judge's settings from an environment (the process's, with the reviewed
+    #: repository's ``[llm]`` filled in where it leaves a value unset).
+    judge_settings: Callable[[Mapping[str, str]], JudgeSettings | None] = JudgeSettings.from_env
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
     # ------------------------------------------------------------------ posting
 
@@ -167,8 +182,14 @@ class ReviewerBot:
         try:
             prepared = prepare(job.target, github=self.github, download=self._download,
                                fallback_subject=job.fallback_subject)
-            prepared.request.llm = self.judge_settings()
-            verdict = self.review_fn(prepared.request)
+            if prepared.config_problem:
+                self.post(job.channel, f":warning: {prepared.config_problem}. Reviewing "
+                          f"{what} with the default settings; the verdict records the gap.",
+                          thread_ts=job.thread_ts or job.placeholder_ts)
+            env, llm_notes = llm_env(self.environ,
+                                     prepared.request.config or ReviewerConfig())
+            prepared.request.llm = self.judge_settings(env)
+            verdict = _with_notes(self.review_fn(prepared.request), llm_notes)
             record = self.store.create_review(
                 subject=prepared.subject, head_sha=prepared.head_sha,
                 requested_by=job.requested_by, source=job.source, verdict=verdict,
@@ -241,28 +262,29 @@ class ReviewerBot:
             self.ephemeral(channel, user, "I can't find this review any more; run a new one.")
         return record
 
+    def _first_time(self, channel: str, user: str, stored: tuple[_T, bool],
+                    repeated: Callable[[_T], str]) -> bool:
+        """Whether a store write was new; if not, tell ``user`` why nothing changed."""
+        row, created = stored
+        if not created:
+            self.ephemeral(channel, user, repeated(row))
+        return created
+
     def acknowledge(self, review_id: str, user: str, channel: str) -> None:
         """The *Acknowledge risk* button (after its confirm dialog)."""
         record = self._record(review_id, channel, user)
-        if record is None:
-            return
-        ack, created = self.store.acknowledge(review_id, user)
-        if not created:
-            self.ephemeral(channel, user, "You already acknowledged this risk "
-                                          f"({messages.when(ack.at)}).")
-            return
-        self.show(record)
+        if record is not None and self._first_time(
+                channel, user, self.store.acknowledge(review_id, user),
+                lambda ack: f"You already acknowledged this risk ({messages.when(ack.at)})."):
+            self.show(record)
 
     def escalate(self, review_id: str, user: str, channel: str) -> None:
         """The *Request senior review* button."""
         record = self._record(review_id, channel, user)
-        if record is None:
-            return
-        request, created = self.store.request_senior_review(review_id, user)
-        if not created:
-            self.ephemeral(channel, user, "Senior review was already requested by "
-                                          f"<@{request.requested_by}> "
-                                          f"({messages.when(request.at)}).")
+        if record is None or not self._first_time(
+                channel, user, self.store.request_senior_review(review_id, user),
+                lambda request: "Senior review was already requested by "
+                                f"<@{request.requested_by}> ({messages.when(request.at)})."):
             return
         s = self.settings
         mention = f"<!subteam^{s.senior_group}>" if s.senior_group else " ".join(
@@ -300,12 +322,11 @@ class ReviewerBot:
         if moved:
             self.ephemeral(channel, user, moved)
             return
-        approval, created = self.store.approve(review_id, user, source="slack")
-        if not created:
-            self.ephemeral(channel, user, "You already approved this change "
-                                          f"({messages.when(approval.at)}).")
-            return
-        self.show(record)
+        if self._first_time(
+                channel, user, self.store.approve(review_id, user, source="slack"),
+                lambda approval: f"You already approved this change "
+                                 f"({messages.when(approval.at)})."):
+            self.show(record)
 
     def _head_moved(self, record: ReviewRecord) -> str:
         """Why the approval cannot be given now (the PR moved on), or ""."""

@@ -8,6 +8,8 @@ instead of a duplicate, whichever process it runs in.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Column,
     DateTime,
@@ -42,39 +44,43 @@ reviews = Table(
     Index("ix_reviewer_reviews_subject_sha", "subject", "head_sha"),
 )
 
-acknowledgements = Table(
+
+def _about_review(name: str, *columns: Column[Any], unique: UniqueConstraint,
+                  indexes: tuple[Index, ...] = ()) -> Table:
+    """A table of what people did to one review: id, review_id, ``columns``, then when."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("review_id", String(40), ForeignKey("reviewer_reviews.id"), nullable=False),
+        *columns,
+        Column("at", DateTime(timezone=True), nullable=False),
+        unique,
+        *indexes,
+    )
+
+
+acknowledgements = _about_review(
     "reviewer_acknowledgements",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("review_id", String(40), ForeignKey("reviewer_reviews.id"), nullable=False),
     Column("user_id", String(64), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("review_id", "user_id", name="uq_reviewer_ack_review_user"),
+    unique=UniqueConstraint("review_id", "user_id", name="uq_reviewer_ack_review_user"),
 )
 
-approvals = Table(
+approvals = _about_review(
     "reviewer_approvals",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("review_id", String(40), ForeignKey("reviewer_reviews.id"), nullable=False),
     #: Copied from the review so CI can ask "who approved this PR at this commit?".
     Column("subject", String(512), nullable=False),
     Column("head_sha", String(64), nullable=False),
     Column("user_id", String(64), nullable=False),
     Column("source", String(32), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("review_id", "user_id", name="uq_reviewer_approval_review_user"),
-    Index("ix_reviewer_approvals_subject_sha", "subject", "head_sha"),
+    unique=UniqueConstraint("review_id", "user_id", name="uq_reviewer_approval_review_user"),
+    indexes=(Index("ix_reviewer_approvals_subject_sha", "subject", "head_sha"),),
 )
 
-senior_requests = Table(
+senior_requests = _about_review(
     "reviewer_senior_requests",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("review_id", String(40), ForeignKey("reviewer_reviews.id"), nullable=False),
     Column("requested_by", String(64), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("review_id", name="uq_reviewer_senior_review"),
+    unique=UniqueConstraint("review_id", name="uq_reviewer_senior_review"),
 )
 
 deliveries = Table(

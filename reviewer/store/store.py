@@ -11,12 +11,22 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, RowMapping, create_engine, event, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    RowMapping,
+    Table,
+    create_engine,
+    event,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
@@ -120,17 +130,21 @@ class Store:
         """The store's clock (UTC)."""
         return self._clock()
 
+    def _insert_once(self, table: Table, **values: Any) -> bool:
+        """INSERT one row guarded by a unique constraint; False when the row already was."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(table).values(**values))
+        except IntegrityError:
+            return False
+        return True
+
     # ------------------------------------------------------------------ deliveries
 
     def claim_delivery(self, key: str, kind: str = "event") -> bool:
         """Record a Slack delivery; True only for the first claim of ``key`` anywhere."""
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(schema.deliveries).values(
-                    key=key[:255], kind=kind[:32], received_at=self.now()))
-        except IntegrityError:
-            return False
-        return True
+        return self._insert_once(schema.deliveries, key=key[:255], kind=kind[:32],
+                                 received_at=self.now())
 
     def prune_deliveries(self, before: datetime) -> int:
         """Forget deliveries received before ``before``; returns how many."""
@@ -190,27 +204,24 @@ class Store:
 
     def acknowledge(self, review_id: str, user: str) -> tuple[Acknowledgement, bool]:
         """Record that ``user`` accepted the risk; (the record, whether it is new)."""
-        t = schema.acknowledgements
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(t).values(review_id=review_id, user_id=user,
-                                              at=self.now()))
-            created = True
-        except IntegrityError:
-            created = False
+        created = self._insert_once(schema.acknowledgements, review_id=review_id, user_id=user,
+                                    at=self.now())
         found = [a for a in self.acknowledgements(review_id) if a.user == user]
         if not found:
             raise StoreError(f"review {review_id}: not found")
         return found[0], created
 
+    def _in_order(self, table: Table, *where: ColumnElement[bool]) -> Sequence[RowMapping]:
+        """The rows of ``table`` matching ``where``, oldest first."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(table).where(*where)
+                                .order_by(table.c.at, table.c.id)).mappings().all()
+
     def acknowledgements(self, review_id: str) -> list[Acknowledgement]:
         """Who acknowledged the review, in order."""
         t = schema.acknowledgements
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(t).where(t.c.review_id == review_id)
-                                .order_by(t.c.at, t.c.id)).mappings().all()
         return [Acknowledgement(review_id=r["review_id"], user=r["user_id"], at=_utc(r["at"]))
-                for r in rows]
+                for r in self._in_order(t, t.c.review_id == review_id)]
 
     # ------------------------------------------------------------------ approvals
 
@@ -224,25 +235,16 @@ class Store:
         review = self.review(review_id)
         if review is None:
             raise StoreError(f"review {review_id}: not found")
-        t = schema.approvals
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(t).values(
-                    review_id=review_id, subject=review.subject, head_sha=review.head_sha,
-                    user_id=user, source=source[:32], at=self.now()))
-            created = True
-        except IntegrityError:
-            created = False
+        created = self._insert_once(
+            schema.approvals, review_id=review_id, subject=review.subject,
+            head_sha=review.head_sha, user_id=user, source=source[:32], at=self.now())
         found = [a for a in self.approvals(review_id) if a.user == user]
         return found[0], created
 
     def approvals(self, review_id: str) -> list[Approval]:
         """The approvals given on one review, in order."""
         t = schema.approvals
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(t).where(t.c.review_id == review_id)
-                                .order_by(t.c.at, t.c.id)).mappings().all()
-        return [self._approval(r) for r in rows]
+        return [self._approval(r) for r in self._in_order(t, t.c.review_id == review_id)]
 
     def approvals_for(self, subject: str, head_sha: str) -> list[Approval]:
         """Approvals valid for ``subject`` at ``head_sha``: one per user, earliest first.
@@ -251,12 +253,8 @@ class Store:
         needs a new review and a new approval.
         """
         t = schema.approvals
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(t).where(t.c.subject == subject,
-                                                t.c.head_sha == head_sha)
-                                .order_by(t.c.at, t.c.id)).mappings().all()
         seen: dict[str, Approval] = {}
-        for row in rows:
+        for row in self._in_order(t, t.c.subject == subject, t.c.head_sha == head_sha):
             seen.setdefault(row["user_id"], self._approval(row))
         return list(seen.values())
 
@@ -289,14 +287,8 @@ class Store:
 
     def request_senior_review(self, review_id: str, user: str) -> tuple[SeniorRequest, bool]:
         """Record a senior-review request (one per review); (the request, whether new)."""
-        t = schema.senior_requests
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(t).values(review_id=review_id, requested_by=user,
-                                              at=self.now()))
-            created = True
-        except IntegrityError:
-            created = False
+        created = self._insert_once(schema.senior_requests, review_id=review_id,
+                                    requested_by=user, at=self.now())
         found = self.senior_request(review_id)
         if found is None:
             raise StoreError(f"review {review_id}: not found")

@@ -1,13 +1,14 @@
 """A fake GitHub REST API on loopback, for tests of everything that talks to GitHub.
 
 It serves the endpoints the reviewer uses (pull request JSON and diff, commits, issue
-comments, reviews) from in-memory state, paginates like GitHub (``per_page``/``page`` and a
-``Link: rel="next"`` header), checks the bearer token when one is required, records every
-request, and can be told to fail a path a number of times.
+comments, reviews, file contents at a commit) from in-memory state, paginates like GitHub
+(``per_page``/``page`` and a ``Link: rel="next"`` header), checks the bearer token when one
+is required, records every request, and can be told to fail a path a number of times.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -15,6 +16,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.github.loopback import QuietJSONHandler
 
 
 @dataclass
@@ -44,6 +47,8 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: Any
+    #: The query string, undecoded ("" when none).
+    query: str = ""
 
 
 class FakeGitHub:
@@ -56,6 +61,8 @@ class FakeGitHub:
         self.pulls: dict[tuple[str, str, int], FakePull] = {}
         #: (owner, repo, number) -> list of {"id", "body", "user"}.
         self.comments: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+        #: (owner, repo, path, commit) -> the file's bytes.
+        self.files: dict[tuple[str, str, str, str], bytes] = {}
         self.requests: list[Recorded] = []
         self._failures: list[list[Any]] = []
         self._next_id = 1000
@@ -74,6 +81,11 @@ class FakeGitHub:
         self.pulls[(owner, repo, number)] = pull
         self.comments.setdefault((owner, repo, number), [])
         return pull
+
+    def add_file(self, owner: str, repo: str, path: str, rev: str, text: str | bytes) -> None:
+        """Commit ``rev`` of ``owner/repo`` holds ``path`` with this content."""
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        self.files[(owner, repo, path, rev)] = data
 
     def fail(self, path_prefix: str, status: int, *, times: int = 1,
              message: str = "failure", headers: dict[str, str] | None = None) -> None:
@@ -124,27 +136,12 @@ _ROUTES = [
     ("GET", re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/comments$"), "comments"),
     ("POST", re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/comments$"), "create_comment"),
     ("PATCH", re.compile(r"^/repos/([^/]+)/([^/]+)/issues/comments/(\d+)$"), "update_comment"),
+    ("GET", re.compile(r"^/repos/([^/]+)/([^/]+)/contents/(.+)$"), "contents"),
 ]
 
 
 def _handler(gh: FakeGitHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-        def _send(self, status: int, payload: Any, *, content_type: str = "application/json",
-                  headers: dict[str, str] | None = None) -> None:
-            raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(raw)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(raw)
-
+    class Handler(QuietJSONHandler):
         def _handle(self, method: str) -> None:
             split = urllib.parse.urlsplit(self.path)
             path = split.path.removeprefix("/api/v3")
@@ -152,7 +149,8 @@ def _handler(gh: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             body = json.loads(raw) if raw else None
-            gh.requests.append(Recorded(method, path, dict(self.headers.items()), body))
+            gh.requests.append(Recorded(method, path, dict(self.headers.items()), body,
+                                        split.query))
             failure = gh._take_failure(path)
             if failure is not None:
                 self._send(failure[1], {"message": failure[3]}, headers=failure[4])
@@ -255,6 +253,22 @@ def _handler(gh: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                                          "user": {"login": comment["user"]}})
                         return
             self._send(404, {"message": "Not Found"})
+
+        def _contents(self, match: re.Match[str], query: dict[str, list[str]],
+                      body: Any) -> None:
+            """A file at ``?ref=``: raw bytes, or GitHub's JSON object with base64 content."""
+            path = urllib.parse.unquote(match[3])
+            rev = query.get("ref", [""])[0]
+            data = gh.files.get((match[1], match[2], path, rev))
+            if data is None:
+                self._send(404, {"message": "Not Found"})
+                return
+            if "raw" in (self.headers.get("Accept") or ""):
+                self._send(200, data, content_type="application/vnd.github.raw")
+                return
+            self._send(200, {"type": "file", "path": path, "size": len(data),
+                             "encoding": "base64",
+                             "content": base64.b64encode(data).decode("ascii")})
 
         def do_GET(self) -> None:
             self._handle("GET")

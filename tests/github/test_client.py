@@ -134,6 +134,53 @@ def test_unreachable_server_is_one_line() -> None:
     assert info.value.status == 0
 
 
+def test_file_at_reads_raw_text_at_the_commit(fake_github: FakeGitHub) -> None:
+    fake_github.add_file("acme", "api", ".reviewer.toml", "b" * 40, "[protected]\n")
+    fake_github.add_file("acme", "api", ".reviewer.toml", "c" * 40, "[paths]\n")
+    fake_github.add_file("acme", "api", "conf/a b.toml", "b" * 40, "spaced = 1\n")
+    client = GitHubClient("t", fake_github.url)
+    ref = PullRef("acme", "api", 1)
+    assert client.file_at(ref, ".reviewer.toml", "b" * 40) == "[protected]\n"
+    assert client.file_at(ref, ".reviewer.toml", "c" * 40) == "[paths]\n"
+    assert client.file_at(ref, "conf/a b.toml", "b" * 40) == "spaced = 1\n"
+    first = fake_github.requests[0]
+    assert first.path == "/repos/acme/api/contents/.reviewer.toml"
+    assert first.query == f"ref={'b' * 40}"
+    assert first.headers["Accept"] == "application/vnd.github.raw"
+    assert first.headers["Authorization"] == "Bearer t"
+
+
+def test_file_at_missing_file_is_none(fake_github: FakeGitHub) -> None:
+    fake_github.add_file("acme", "api", ".reviewer.toml", "c" * 40, "[paths]\n")
+    client = GitHubClient("t", fake_github.url)
+    assert client.file_at(PullRef("acme", "api", 1), ".reviewer.toml", "b" * 40) is None
+    assert client.file_at(PullRef("acme", "api", 1), "pyproject.toml", "c" * 40) is None
+
+
+def test_file_at_refuses_large_and_binary_files(fake_github: FakeGitHub) -> None:
+    fake_github.add_file("acme", "api", "big.toml", "b" * 40, "x = 1\n" * 100)
+    fake_github.add_file("acme", "api", "bin.toml", "b" * 40, b"\xff\xfe\x00")
+    client = GitHubClient("t", fake_github.url, max_file_bytes=100)
+    ref = PullRef("acme", "api", 1)
+    with pytest.raises(GitHubTooLargeError, match=r"acme/api:big.toml at bbbbbbbbbbbb: .*"
+                                                  r"larger than 100 bytes"):
+        client.file_at(ref, "big.toml", "b" * 40)
+    with pytest.raises(GitHubError, match=r"bin\.toml at b{12}: not UTF-8 text"):
+        client.file_at(ref, "bin.toml", "b" * 40)
+
+
+def test_file_at_errors_are_github_errors(fake_github: FakeGitHub) -> None:
+    ref = PullRef("acme", "api", 1)
+    fake_github.fail("/repos/acme/api/contents/", 403, message="Resource not accessible")
+    with pytest.raises(GitHubAuthError, match="HTTP 403"):
+        GitHubClient("t", fake_github.url).file_at(ref, ".reviewer.toml", "b" * 40)
+    requests = len(fake_github.requests)
+    for path, rev in (("../x", "b" * 40), ("/etc/passwd", "b" * 40), ("a.toml", "")):
+        with pytest.raises(GitHubError, match="relative path and a commit"):
+            GitHubClient("t", fake_github.url).file_at(ref, path, rev)
+    assert len(fake_github.requests) == requests  # refused before asking
+
+
 def test_enterprise_base_path(fake_github: FakeGitHub) -> None:
     fake_github.add_pull("acme", "api", 11, title="GHE")
     client = GitHubClient.from_env({"GITHUB_API_URL": f"{fake_github.url}/api/v3/",

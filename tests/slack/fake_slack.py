@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.github.loopback import QuietJSONHandler
+
 BOT_TOKEN = "xoxb-test-0000-secret-token"
 
 
@@ -161,23 +163,7 @@ class FakeSlack:
 
 
 def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-        def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None,
-                  content_type: str = "application/json") -> None:
-            raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(raw)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(raw)
-
+    class Handler(QuietJSONHandler):
         def _authorised(self) -> bool:
             return self.headers.get("Authorization") == f"Bearer {fake.token}"
 

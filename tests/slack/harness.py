@@ -101,7 +101,7 @@ class Harness:
                                 max_diff_bytes=self.settings.max_diff_bytes),
             reviews=InlineExecutor() if inline else None,
             io=InlineExecutor() if inline else None)
-        self.bot.judge_settings = lambda: None
+        self.bot.judge_settings = lambda env: None
         self.app: App = build_app(self.bot,
                                   listener_executor=InlineExecutor() if inline else None)
         self._ids = count(1)
@@ -201,10 +201,20 @@ def served(harness: Harness, threads: int = 8) -> Iterator[str]:
     """Serve the harness's app with waitress on 127.0.0.1:0; yields the base URL."""
     server = create_http_server(wsgi_app(harness.app, harness.store), host="127.0.0.1",
                                 port=0, threads=threads)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stop = threading.Event()
+
+    def loop() -> None:
+        # server.run() without end; stopped between polls, so no socket is closed while
+        # the loop is waiting on it (that raced: EBADF in the server thread).
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+
+    thread = threading.Thread(target=loop, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
+        stop.set()
         thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
+        server.asyncore.close_all(server._map)

@@ -224,3 +224,17 @@ def test_crash_inside_review_is_an_incident_message_not_a_traceback(
     assert "something went wrong inside the reviewer (incident " in text
     assert "boom" not in text
     assert "Traceback" not in text
+
+
+def test_pull_request_label_marks_ai_assistance(harness: Harness, slack: FakeSlack,
+                                                github: FakeGitHub) -> None:
+    """No agent trailer in the commits, but the PR carries the ai-assisted label."""
+    github.add_pull("acme", "api", 12, title="Tidy up old tables", body="Just a cleanup.",
+                    diff=DROP_DIFF, head_sha="d" * 40, labels=["ai-assisted"],
+                    commits=[{"sha": "d" * 40, "message": "Tidy up old tables",
+                              "author": "dev"}])
+    harness.dispatch(harness.slash_body("https://github.com/acme/api/pull/12"))
+    record = harness.store.review(harness.latest_review_id())
+    assert record is not None
+    assert record.verdict.intent.ai_assisted
+    assert any("label" in reason for reason in record.verdict.intent.ai_assisted_reasons)

@@ -29,16 +29,7 @@ from reviewer.render.slack_blocks import (
 )
 from reviewer.service import ReviewRequest, review
 from reviewer.verdict.model import Coverage, CoverageError, LLMReport, Verdict
-
-DROP_TABLE_DIFF = """\
-diff --git a/migrations/0042_drop_users.sql b/migrations/0042_drop_users.sql
-new file mode 100644
---- /dev/null
-+++ b/migrations/0042_drop_users.sql
-@@ -0,0 +1,2 @@
-+DROP TABLE users;
-+DROP TABLE payments;
-"""
+from tests.slack.harness import DROP_DIFF
 
 
 def _validated(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -52,7 +43,7 @@ def _validated(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _real_verdict() -> Verdict:
-    artifact = decode(DROP_TABLE_DIFF.encode(), "change.diff")
+    artifact = decode(DROP_DIFF.encode(), "change.diff")
     return review(ReviewRequest(artifacts=[artifact], title="Tidy up old tables"))
 
 
