@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,18 +13,7 @@ from reviewer.evals.cases import load_cases
 from reviewer.evals.metrics import gate_curve, summarize
 from reviewer.evals.runner import CaseResult, run_case
 from reviewer.models import RiskLevel
-
-ROOT = Path(__file__).resolve().parents[2]
-SEED = ["cost-env-recreate", "benign-delete-empty-dev-bucket"]
-
-
-@pytest.fixture
-def cases_dir(tmp_path: Path) -> Path:
-    root = tmp_path / "cases"
-    root.mkdir()
-    for name in SEED:
-        shutil.copytree(ROOT / "evals" / "cases" / name, root / name)
-    return root
+from tests.evals.conftest import SEED
 
 
 def _result(kind: str, score: int, passed: bool, category: str = "iac-destroy") -> CaseResult:

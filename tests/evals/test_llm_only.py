@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +16,6 @@ from reviewer.evals.runner import CaseResult
 from reviewer.models import RiskLevel
 from tests.llm.fakeserver import Reply, completion, serve
 from tests.llm.helpers import answer_text
-
-ROOT = Path(__file__).resolve().parents[2]
-SEED = ["cost-env-recreate", "benign-delete-empty-dev-bucket"]
-
-
-@pytest.fixture
-def cases_dir(tmp_path: Path) -> Path:
-    root = tmp_path / "cases"
-    root.mkdir()
-    for name in SEED:
-        shutil.copytree(ROOT / "evals" / "cases" / name, root / name)
-    return root
 
 
 @pytest.fixture
