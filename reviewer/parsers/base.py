@@ -114,3 +114,13 @@ def before_source(doc: object) -> str | None:
     """The unparsed old text of a document derived from a diff, without parsing it."""
     previous = getattr(doc, "previous", None)
     return previous.source if isinstance(previous, Lazy) else None
+
+
+def before_may_mention(doc: object, *words: str) -> bool:
+    """False only when the old text is known and contains none of ``words``.
+
+    The cheap pre-check before a detector pays for parsing the old side of a file: when
+    the old text cannot name what the detector looks for, there is nothing to compare.
+    """
+    source = before_source(doc)
+    return source is None or any(word in source for word in words)

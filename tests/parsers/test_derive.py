@@ -133,3 +133,15 @@ index 1111111..2222222 100644
     assert docs == []
     assert [p.level.value for p in problems] == ["skipped"]
     assert "--git" in problems[0].message
+
+
+def test_old_side_text_answers_mention_checks_without_parsing() -> None:
+    from reviewer.parsers.base import before_may_mention
+
+    diff = parse_diff(TF_MODIFIED, "change.diff")
+    (doc,) = derive_documents(diff, None)[0]
+    assert before_may_mention(doc, "prevent_destroy")
+    assert before_may_mention(doc, "nothing_like_this", "aws_db_instance")
+    assert not before_may_mention(doc, "aws_secretsmanager_secret")
+    # A document with no known old text can always mention anything: parse to find out.
+    assert before_may_mention(object(), "aws_secretsmanager_secret")

@@ -12,7 +12,7 @@ from typing import Any
 from reviewer.detectors.access._common import as_list, compact, dig, tf_location
 from reviewer.detectors.base import Detector
 from reviewer.models import Confidence, Finding, InputKind, Location, Severity
-from reviewer.parsers.base import before_source
+from reviewer.parsers.base import before_may_mention
 from reviewer.parsers.hcl import Block, HclFile, literal_value
 from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan
 
@@ -359,8 +359,7 @@ class RepoGovernanceWeakened(Detector[TerraformPlan | HclFile]):
 
     def _hcl(self, doc: HclFile) -> Iterator[Finding]:
         blocks = [b for b in doc.resources if b.type in CHECKS]
-        old_text = before_source(doc)
-        if old_text is not None and not any(t in old_text for t in CHECKS):
+        if not before_may_mention(doc, *CHECKS):
             return  # the old file declared no governance resource: nothing to weaken
         previous = doc.before()
         if previous is None:

@@ -22,7 +22,7 @@ from reviewer.detectors.secrets._common import (
     walk_strings,
 )
 from reviewer.models import Confidence, Finding, InputKind, Location, Severity
-from reviewer.parsers.base import before_source
+from reviewer.parsers.base import before_may_mention
 from reviewer.parsers.hcl import Block, HclFile, literal_value
 from reviewer.parsers.kubernetes import Manifest, ManifestSet
 from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan
@@ -265,8 +265,7 @@ class SecretExposedByIac(Detector[Any]):
     # ------------------------------------------------------------------ HCL
 
     def _hcl(self, doc: HclFile) -> Iterator[Finding]:
-        source = before_source(doc)
-        lazy_before = doc.changed_lines is not None and (source is None or "sensitive" in source)
+        lazy_before = doc.changed_lines is not None and before_may_mention(doc, "sensitive")
         before: HclFile | None = None
         for block in doc.blocks:
             if block.block_type == "output":

@@ -9,7 +9,7 @@ from reviewer.detectors.base import Detector
 from reviewer.detectors.secrets._common import trim
 from reviewer.errors import InputError
 from reviewer.models import Confidence, Finding, InputKind, Location, Severity
-from reviewer.parsers.base import before_source
+from reviewer.parsers.base import before_may_mention
 from reviewer.parsers.hcl import Block, HclFile
 from reviewer.parsers.shell import Command, ShellScript, parse_shell
 from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan
@@ -71,11 +71,6 @@ def _shell_reason(argv: tuple[str, ...]) -> str | None:
 
 #: Resource types whose removal SEC003 reports from an HCL diff.
 _REMOVABLE_TYPES = ("aws_secretsmanager_secret", "azurerm_key_vault", *_NO_RECOVERY)
-
-
-def _may_hold_secret_store(old_text: str | None) -> bool:
-    """False when the old file's text names none of the types: no need to parse it."""
-    return old_text is None or any(t in old_text for t in _REMOVABLE_TYPES)
 
 class SecretStoreDestroyed(Detector[Any]):
     """Secrets or encryption keys are destroyed with no recovery window.
@@ -198,7 +193,7 @@ class SecretStoreDestroyed(Detector[Any]):
                     evidence="recovery_window_in_days = 0", severity=Severity.MEDIUM)
             if block.block_type == "provider" and block.labels[:1] == ("azurerm",):
                 yield from self._purge_features(doc, block, block)
-        if doc.changed_lines is None or not _may_hold_secret_store(before_source(doc)):
+        if doc.changed_lines is None or not before_may_mention(doc, *_REMOVABLE_TYPES):
             return
         before = doc.before()
         if before is None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from reviewer.detectors.base import Detector
 from reviewer.models import Confidence, Finding, InputKind, Location, Severity
-from reviewer.parsers.base import before_source
+from reviewer.parsers.base import before_may_mention
 from reviewer.parsers.hcl import Block, HclFile, literal_value
 
 _UNKNOWN = object()
@@ -124,9 +124,7 @@ class PreventDestroyRemoved(Detector[HclFile]):
     )
 
     def detect(self, doc: HclFile) -> Iterator[Finding]:
-        source = before_source(doc)
-        if source is not None and "prevent_destroy" not in source \
-                and "deletion_policy" not in source:
+        if not before_may_mention(doc, "prevent_destroy", "deletion_policy"):
             return  # nothing to remove or weaken: skip parsing the old file
         old = doc.before()
         if old is None:
