@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from reviewer.config.loader import CONFIG_FILE, PYPROJECT, load_config_text
+from reviewer.config.loader import load_first_config
 from reviewer.config.model import ReviewerConfig
 from reviewer.errors import GitError
 
@@ -66,12 +66,6 @@ def load_config_at(repo: str | Path, rev: str) -> tuple[ReviewerConfig, str | No
     if not rev or rev.startswith("-"):
         raise GitError(f"bad revision {rev!r} for reading the reviewer config")
     base = Path(repo)
-    if _exists(base, rev, CONFIG_FILE):
-        source = f"{rev}:{CONFIG_FILE}"
-        return load_config_text(_show(base, rev, CONFIG_FILE), source), source
-    if _exists(base, rev, PYPROJECT):
-        text = _show(base, rev, PYPROJECT)
-        if "[tool.reviewer" in text:
-            source = f"{rev}:{PYPROJECT}"
-            return load_config_text(text, source, pyproject=True), source
-    return ReviewerConfig(), None
+    return load_first_config(
+        lambda path: _show(base, rev, path) if _exists(base, rev, path) else None,
+        lambda path: f"{rev}:{path}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,18 +64,34 @@ def load_config_file(path: str | Path) -> ReviewerConfig:
     return load_config_text(text, str(file), pyproject=file.name == PYPROJECT)
 
 
+def load_first_config(read: Callable[[str], str | None],
+                      name: Callable[[str], str]) -> tuple[ReviewerConfig, str | None]:
+    """The configuration ``read`` finds, and its source: one lookup for every place files
+    come from (a folder, a git revision, a repository on GitHub).
+
+    ``read(path)`` returns a file's text, or None when there is no such file; ``name(path)``
+    names it in messages. ``.reviewer.toml`` wins over a pyproject.toml with a
+    ``[tool.reviewer]`` table; with neither, the defaults and None.
+    """
+    for path in (CONFIG_FILE, PYPROJECT):
+        text = read(path)
+        pyproject = path == PYPROJECT
+        if text is None or (pyproject and "[tool.reviewer" not in text):
+            continue
+        source = name(path)
+        return load_config_text(text, source, pyproject=pyproject), source
+    return ReviewerConfig(), None
+
+
 def load_config(root: str | Path = ".") -> tuple[ReviewerConfig, str | None]:
     """The configuration of the project at ``root`` and the file it came from.
 
     ``.reviewer.toml`` wins over ``pyproject.toml``; with neither, the defaults (and None).
     """
     base = Path(root)
-    own = base / CONFIG_FILE
-    if own.is_file():
-        return load_config_text(own.read_text(encoding="utf-8"), str(own)), str(own)
-    py = base / PYPROJECT
-    if py.is_file():
-        text = py.read_text(encoding="utf-8")
-        if "[tool.reviewer" in text:
-            return load_config_text(text, str(py), pyproject=True), str(py)
-    return ReviewerConfig(), None
+
+    def read(path: str) -> str | None:
+        file = base / path
+        return file.read_text(encoding="utf-8") if file.is_file() else None
+
+    return load_first_config(read, lambda path: str(base / path))

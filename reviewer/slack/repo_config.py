@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from reviewer.config import CONFIG_FILE, ReviewerConfig, llm_environment, load_config_text
-from reviewer.config.loader import PYPROJECT
+from reviewer.config import ReviewerConfig, llm_environment
+from reviewer.config.loader import load_first_config
 from reviewer.config.model import ApprovalSettings
 from reviewer.errors import ConfigError, GitHubError
 from reviewer.github.client import GitHubClient, PullRequest
@@ -50,13 +50,8 @@ def _load(github: GitHubClient, pull: PullRequest) -> tuple[ReviewerConfig, str 
     if not rev:
         raise ConfigError(f"{pull.ref.slug}: GitHub named no base commit, so the "
                           "repository's reviewer config cannot be read")
-    for path in (CONFIG_FILE, PYPROJECT):
-        text = github.file_at(pull.ref, path, rev)
-        if text is None or (path == PYPROJECT and "[tool.reviewer" not in text):
-            continue
-        source = f"{pull.ref.full_name}@{rev[:12]}:{path}"
-        return load_config_text(text, source, pyproject=path == PYPROJECT), source
-    return ReviewerConfig(), None
+    return load_first_config(lambda path: github.file_at(pull.ref, path, rev),
+                             lambda path: f"{pull.ref.full_name}@{rev[:12]}:{path}")
 
 
 def llm_env(environ: Mapping[str, str],
