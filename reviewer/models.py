@@ -18,7 +18,7 @@ class _Ranked(StrEnum):
     @property
     def rank(self) -> int:
         """Position in declaration order (0 = lowest)."""
-        return _RANKS[self]
+        return _RANKS[type(self)][self]
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, type(self)):
@@ -84,9 +84,7 @@ class RiskLevel(_Ranked):
     @classmethod
     def from_severity(cls, severity: Severity) -> RiskLevel:
         """Map a finding severity onto the risk scale (info and low are both low risk)."""
-        if severity <= Severity.LOW:
-            return cls.LOW
-        return cls(severity.value)
+        return _RISK_OF_SEVERITY[severity]
 
 
 class Decision(StrEnum):
@@ -123,10 +121,18 @@ class Environment(StrEnum):
     __hash__ = str.__hash__  # as _Ranked: hashed in C, consistent with str equality
 
 
-_RANKS: dict[_Ranked, int] = {
-    member: index
+#: Rank of each member, per enum. Not one dict for all three: members are equal to their
+#: string values, so ``Severity.HIGH == RiskLevel.HIGH`` and a shared dict would merge them.
+_RANKS: dict[type[_Ranked], dict[str, int]] = {
+    enum: {member.value: index for index, member in enumerate(enum)}
     for enum in (Severity, Confidence, RiskLevel)
-    for index, member in enumerate(enum)
+}
+_RISK_OF_SEVERITY: dict[str, RiskLevel] = {
+    Severity.INFO: RiskLevel.LOW,
+    Severity.LOW: RiskLevel.LOW,
+    Severity.MEDIUM: RiskLevel.MEDIUM,
+    Severity.HIGH: RiskLevel.HIGH,
+    Severity.CRITICAL: RiskLevel.CRITICAL,
 }
 
 

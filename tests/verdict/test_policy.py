@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from reviewer.models import (
     Confidence,
     Decision,
@@ -100,3 +102,21 @@ def test_any_stateful_destroy_is_at_least_high_without_findings() -> None:
     result = decide([], blast, Coverage(), Intent())
     assert result.risk is RiskLevel.HIGH
     assert result.escalations == ["data-holding OrdersDB (AWS::RDS::DBInstance) is destroyed"]
+
+
+def test_low_findings_count_towards_the_score_and_info_does_not() -> None:
+    none = decide([], BlastRadius(), Coverage(), Intent()).score
+    info = decide([_finding(Severity.INFO)], BlastRadius(), Coverage(), Intent()).score
+    low = decide([_finding(Severity.LOW)], BlastRadius(), Coverage(), Intent()).score
+    assert none == info < low <= 24
+
+
+def test_each_scale_is_ordered_on_its_own() -> None:
+    """Members equal their string values across enums (Severity.HIGH == RiskLevel.HIGH), so
+    ranks must be kept per enum: one shared table once tied Severity.INFO with LOW."""
+    for scale in (Severity, Confidence, RiskLevel):
+        members = list(scale)
+        assert [m.rank for m in members] == list(range(len(members)))
+        assert all(a < b and b > a and not b <= a for a, b in pairwise(members))
+    assert RiskLevel.from_severity(Severity.INFO) is RiskLevel.LOW
+    assert RiskLevel.from_severity(Severity.CRITICAL) is RiskLevel.CRITICAL
