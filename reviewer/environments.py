@@ -37,13 +37,35 @@ def environments_in_text(text: str) -> set[Environment]:
 
 def environments_in_tags(tags: Any) -> set[Environment]:
     """Environments named by tag values under conventional keys (Environment, env, stage…)."""
-    if not isinstance(tags, (dict, Mapping)):  # dict first: abc checks are slow
-        return set()
-    found: set[Environment] = set()
+    return set(tag_environments(tags))
+
+
+@lru_cache(maxsize=1024)
+def _is_environment_key(key: object) -> bool:
+    return str(key).lower() in _TAG_KEYS
+
+
+_NONE: frozenset[Environment] = frozenset()
+
+
+def tag_environments(tags: Any) -> frozenset[Environment]:
+    """:func:`environments_in_tags` as a shared frozenset (for callers that do not modify it).
+
+    Runs for both sides of every resource of a plan, so tag keys and values are looked up
+    in caches rather than lowered and scanned each time.
+    """
+    if not isinstance(tags, (dict, Mapping)) or not tags:  # dict first: abc checks are slow
+        return _NONE
+    found = _NONE
     for key, value in tags.items():
-        if str(key).lower() in _TAG_KEYS and isinstance(value, str):
-            found |= environments_in_text(value)
+        if isinstance(value, str) and _is_environment_key(key):
+            found = found | _scan(value)
     return found
+
+
+def text_environments(text: str) -> frozenset[Environment]:
+    """:func:`environments_in_text` as a shared frozenset (for callers that do not modify it)."""
+    return _scan(text)
 
 
 def infer_environments(texts: Iterable[str], tag_maps: Iterable[Any] = ()) -> set[Environment]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar, cast
 
-from reviewer.environments import environments_in_tags, environments_in_text
+from reviewer.environments import tag_environments, text_environments
 from reviewer.errors import ParseError
 from reviewer.models import Environment, InputKind
 from reviewer.parsers.base import Problem, ProblemLevel
@@ -32,55 +32,90 @@ KNOWN_ACTION_REASONS = frozenset({
 PLAN_MARKERS = ("resource_changes", "planned_values", "terraform_version", "prior_state")
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceChange:
-    """One entry of ``resource_changes`` (or ``resource_drift``)."""
+class _ResourceChangeSlots:
+    """Storage of :class:`ResourceChange`, written once by the parser (see :func:`_change`).
+
+    A frozen dataclass spent most of a large plan's parse time in its ``__init__`` (one
+    ``object.__setattr__`` call per field); the parser fills these slots with plain stores
+    and then turns the object into a read-only :class:`ResourceChange`.
+    """
+
+    __slots__ = (
+        "_memo",
+        "action_reason",
+        "actions",
+        "address",
+        "after",
+        "after_sensitive",
+        "after_unknown",
+        "before",
+        "before_sensitive",
+        "deposed",
+        "importing",
+        "index",
+        "is_create",
+        "is_delete",
+        "is_noop",
+        "is_pure_delete",
+        "is_replace",
+        "managed",
+        "mode",
+        "module_address",
+        "name",
+        "previous_address",
+        "provider_name",
+        "replace_paths",
+        "type",
+    )
 
     address: str
     type: str
     name: str
     mode: str
     actions: tuple[str, ...]
-    before: Any = None
-    after: Any = None
-    after_unknown: Any = None
-    before_sensitive: Any = None
-    after_sensitive: Any = None
-    replace_paths: tuple[tuple[str | int, ...], ...] = ()
-    action_reason: str | None = None
-    previous_address: str | None = None
-    module_address: str | None = None
-    index: Any = None
-    provider_name: str = ""
-    deposed: str | None = None
-    importing: bool = False
+    before: Any
+    after: Any
+    after_unknown: Any
+    before_sensitive: Any
+    after_sensitive: Any
+    replace_paths: tuple[tuple[str | int, ...], ...]
+    action_reason: str | None
+    previous_address: str | None
+    module_address: str | None
+    index: Any
+    provider_name: str
+    deposed: str | None
+    importing: bool
     # Derived from ``mode`` and ``actions`` once (detectors ask millions of times).
     #: True for managed resources (data sources are never destroyed).
-    managed: bool = field(init=False, repr=False, compare=False)
+    managed: bool
     #: The object is destroyed (plain delete or either kind of replace).
-    is_delete: bool = field(init=False, repr=False, compare=False)
+    is_delete: bool
     #: A new object is created (plain create or either kind of replace).
-    is_create: bool = field(init=False, repr=False, compare=False)
+    is_create: bool
     #: Destroyed and created again.
-    is_replace: bool = field(init=False, repr=False, compare=False)
+    is_replace: bool
     #: Destroyed with nothing created in its place.
-    is_pure_delete: bool = field(init=False, repr=False, compare=False)
+    is_pure_delete: bool
     #: Nothing happens to this resource.
-    is_noop: bool = field(init=False, repr=False, compare=False)
-    #: Per-object memo of values derived by detectors (see :meth:`memo`).
-    _memo: dict[str, Any] = field(init=False, repr=False, compare=False)
+    is_noop: bool
+    #: Per-object memo of values derived by detectors (see :meth:`ResourceChange.memo`).
+    _memo: dict[str, Any]
 
-    def __post_init__(self) -> None:
-        delete = "delete" in self.actions
-        create = "create" in self.actions
-        setter = object.__setattr__
-        setter(self, "managed", self.mode != "data")
-        setter(self, "is_delete", delete)
-        setter(self, "is_create", create)
-        setter(self, "is_replace", delete and create)
-        setter(self, "is_pure_delete", delete and not create)
-        setter(self, "is_noop", self.actions in (("no-op",), ("read",), ()))
-        setter(self, "_memo", {})
+
+class ResourceChange(_ResourceChangeSlots):
+    """One entry of ``resource_changes`` (or ``resource_drift``); read-only once parsed."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"ResourceChange is read-only (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"ResourceChange is read-only (cannot delete {name!r})")
+
+    def __repr__(self) -> str:
+        return f"ResourceChange({self.address!r}, actions={list(self.actions)!r})"
 
     @property
     def environments(self) -> frozenset[Environment]:
@@ -165,11 +200,13 @@ def unknown_at(marks: Any, parts: Sequence[str]) -> bool:
 
 
 def _environments(rc: ResourceChange) -> frozenset[Environment]:
-    envs = environments_in_text(rc.address)
-    for obj in (rc.before, rc.after):
-        if isinstance(obj, dict):
-            envs |= environments_in_tags(obj.get("tags"))
-    return frozenset(envs)
+    envs = text_environments(rc.address)
+    before, after = rc.before, rc.after
+    if isinstance(before, dict):
+        envs = envs | tag_environments(before.get("tags"))
+    if isinstance(after, dict):
+        envs = envs | tag_environments(after.get("tags"))
+    return envs
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,40 +254,59 @@ def _tuple_paths(raw: Any) -> tuple[tuple[str | int, ...], ...]:
     return tuple(tuple(p) for p in raw if isinstance(p, list))
 
 
-def _change(raw: Any, path: str, where: str) -> ResourceChange:
+def _problem(raw: Any) -> str | None:
+    """What makes one ``resource_changes`` entry unreadable, or None when it is well formed."""
     if not isinstance(raw, dict):
-        raise ParseError(path, f"{where} is not an object", kind=InputKind.TERRAFORM_PLAN)
+        return "is not an object"
     change = raw.get("change")
     if not isinstance(change, dict):
-        raise ParseError(path, f"{where} has no 'change' object", kind=InputKind.TERRAFORM_PLAN)
+        return "has no 'change' object"
     actions = change.get("actions")
     if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
-        raise ParseError(path, f"{where} has no list of actions", kind=InputKind.TERRAFORM_PLAN)
-    address = raw.get("address")
-    rtype = raw.get("type")
-    if not isinstance(address, str) or not isinstance(rtype, str):
-        raise ParseError(path, f"{where} lacks 'address' or 'type'", kind=InputKind.TERRAFORM_PLAN)
+        return "has no list of actions"
+    if not isinstance(raw.get("address"), str) or not isinstance(raw.get("type"), str):
+        return "lacks 'address' or 'type'"
+    return None
+
+
+def _change(raw: Any, path: str, key: str, index: int) -> ResourceChange:
+    problem = _problem(raw)
+    if problem is not None:
+        raise ParseError(path, f"{key}[{index}] {problem}", kind=InputKind.TERRAFORM_PLAN)
+    get = raw.get
+    change = raw["change"]
+    rc = _ResourceChangeSlots()
+    rc.address = raw["address"]
+    rc.type = raw["type"]
+    rc.name = str(get("name", ""))
+    rc.mode = mode = str(get("mode", "managed"))
+    rc.actions = acts = tuple(change["actions"])
+    rc.before = change.get("before")
+    rc.after = change.get("after")
+    rc.after_unknown = change.get("after_unknown")
+    rc.before_sensitive = change.get("before_sensitive")
+    rc.after_sensitive = change.get("after_sensitive")
+    paths = change.get("replace_paths")
+    rc.replace_paths = _tuple_paths(paths) if paths else ()
+    rc.action_reason = get("action_reason")
+    rc.previous_address = get("previous_address")
+    rc.module_address = get("module_address")
+    rc.index = get("index")
+    rc.provider_name = str(get("provider_name", ""))
+    rc.deposed = get("deposed")
     importing = change.get("importing")
-    return ResourceChange(
-        address=address,
-        type=rtype,
-        name=str(raw.get("name", "")),
-        mode=str(raw.get("mode", "managed")),
-        actions=tuple(actions),
-        before=change.get("before"),
-        after=change.get("after"),
-        after_unknown=change.get("after_unknown"),
-        before_sensitive=change.get("before_sensitive"),
-        after_sensitive=change.get("after_sensitive"),
-        replace_paths=_tuple_paths(change.get("replace_paths")),
-        action_reason=raw.get("action_reason"),
-        previous_address=raw.get("previous_address"),
-        module_address=raw.get("module_address"),
-        index=raw.get("index"),
-        provider_name=str(raw.get("provider_name", "")),
-        deposed=raw.get("deposed"),
-        importing=importing is not None and importing is not False,
-    )
+    rc.importing = importing is not None and importing is not False
+    delete = "delete" in acts
+    create = "create" in acts
+    rc.managed = mode != "data"
+    rc.is_delete = delete
+    rc.is_create = create
+    rc.is_replace = delete and create
+    rc.is_pure_delete = delete and not create
+    rc.is_noop = acts in (("no-op",), ("read",), ())
+    rc._memo = {}
+    rc.__class__ = ResourceChange  # read-only from here on
+    return cast(ResourceChange, rc)
 
 
 def _changes(doc: dict[str, Any], key: str, path: str) -> tuple[ResourceChange, ...]:
@@ -259,7 +315,7 @@ def _changes(doc: dict[str, Any], key: str, path: str) -> tuple[ResourceChange, 
         return ()
     if not isinstance(raw, list):
         raise ParseError(path, f"'{key}' is not a list", kind=InputKind.TERRAFORM_PLAN)
-    return tuple(_change(item, path, f"{key}[{i}]") for i, item in enumerate(raw))
+    return tuple([_change(item, path, key, i) for i, item in enumerate(raw)])
 
 
 def is_plan(doc: Any) -> bool:
@@ -283,7 +339,7 @@ def plan_from_json(doc: Any, path: str) -> TerraformPlan:
     drift = _changes(doc, "resource_drift", path)
     problems: list[Problem] = []
     for rc in changes:
-        if rc.unknown_actions:
+        if not KNOWN_ACTIONS.issuperset(rc.actions):
             problems.append(Problem(
                 path,
                 f"{rc.address}: unknown plan action(s) {', '.join(rc.unknown_actions)}; "

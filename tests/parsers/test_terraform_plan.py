@@ -111,6 +111,10 @@ def test_health_flags_and_drift() -> None:
         (_text(resource_changes=[5]), "resource_changes[0] is not an object"),
         (_text(resource_changes=[{"address": "a", "type": "t", "change": {"actions": "x"}}]),
          "no list of actions"),
+        (_text(resource_changes=[_rc(["update"]), {"address": "a", "type": "t"}]),
+         "resource_changes[1] has no 'change' object"),
+        (_text(resource_drift=[{"address": 5, "type": "t", "change": {"actions": []}}]),
+         "resource_drift[0] lacks 'address' or 'type'"),
     ],
 )
 def test_malformed_plans_raise_one_line_parse_errors(text: str, needle: str) -> None:
@@ -119,3 +123,15 @@ def test_malformed_plans_raise_one_line_parse_errors(text: str, needle: str) -> 
     assert needle in str(info.value)
     assert str(info.value).startswith("plan.json: ")
     assert "\n" not in str(info.value)
+
+
+def test_parsed_changes_are_read_only() -> None:
+    """Detectors share one parsed plan (and its memo): none of them may modify a change."""
+    rc = parse_terraform_plan(_text(resource_changes=[_rc(["update"])]), "p").resource_changes[0]
+    with pytest.raises(AttributeError, match="read-only"):
+        rc.address = "aws_db_instance.other"
+    with pytest.raises(AttributeError, match="read-only"):
+        del rc.before
+    assert rc.address == "aws_db_instance.db"
+    assert rc.before == {"a": 1}
+    assert repr(rc) == "ResourceChange('aws_db_instance.db', actions=['update'])"

@@ -42,8 +42,12 @@ def fmt(value: Any) -> str:
     """A short, JSON-like rendering of a plan value."""
     if value is None:
         return "null"
+    if value is True or value is False:  # the usual protection flags, without the encoder
+        return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value)
+    if type(value) is int:
+        return str(value)
     text = json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -141,7 +145,8 @@ _SECRET_KEY = re.compile(r"pass(word|wd)?|secret|token|private_key|credential|ap
 
 def base_address(rc: ResourceChange) -> str:
     """The resource's address without its instance key (``aws_subnet.a[2]`` → ``aws_subnet.a``)."""
-    return _INSTANCE_KEY.sub("", rc.address)
+    address = rc.address
+    return _INSTANCE_KEY.sub("", address) if address.endswith("]") else address
 
 
 def instance_key(address: str) -> str:

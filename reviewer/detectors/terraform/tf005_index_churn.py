@@ -229,9 +229,9 @@ class IndexChurn(Detector[TerraformPlan]):
             elif rc.is_update and rc.address.endswith("]"):
                 groups.setdefault(base_address(rc), _Group()).changed.append(rc)
         for base, group in groups.items():
-            if not group.deleted and not group.changed and \
-                    not any(rc.is_replace for rc in group.created):
-                continue
+            if not group.deleted and (len(group.created) + len(group.changed) < 2 or (
+                    not group.changed and not any(rc.is_replace for rc in group.created))):
+                continue  # nothing destroyed, and no second instance to shift keys with
             finding = self._judge(doc, base, group)
             if finding is not None:
                 yield finding

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from reviewer.detectors.base import Detector
 from reviewer.detectors.terraform._common import environment_label, fmt, location
@@ -19,24 +20,32 @@ _PAIRS: tuple[tuple[str, object], ...] = (
     *PROTECTION_ATTRIBUTES,
     *PROTECTION_STRING_ATTRIBUTES,
 )
-#: Protection attribute → (attribute, unsafe value, path parts), grouped by top-level key.
+#: Protection attribute → (attribute, unsafe value, path parts), grouped by top-level key in
+#: the order of ``_PAIRS`` (so findings come out in the same order in every run).
 _Rule = tuple[str, object, tuple[str, ...]]
 _BY_TOP: dict[str, tuple[_Rule, ...]] = {
     top: tuple((attr, unsafe, tuple(attr.split("."))) for attr, unsafe in _PAIRS
                if attr.split(".", 1)[0] == top)
-    for top in {attr.split(".", 1)[0] for attr, _ in _PAIRS}
+    for top in dict.fromkeys(attr.split(".", 1)[0] for attr, _ in _PAIRS)
 }
 _TOPS = frozenset(_BY_TOP)
 
 
-def _relevant(rc: ResourceChange) -> list[_Rule]:
+def _relevant(rc: ResourceChange) -> tuple[_Rule, ...]:
     """Protection attributes present in this change (cheap pre-check, most have none)."""
-    if not rc.managed or rc.is_noop or not isinstance(rc.after, dict):
-        return []
-    keys = _TOPS.intersection(rc.after)
+    after = rc.after
+    if not rc.managed or rc.is_noop or not isinstance(after, dict):
+        return ()
+    keys = _TOPS.intersection(after)
     if isinstance(rc.after_unknown, dict):
-        keys = keys | _TOPS.intersection(rc.after_unknown)
-    return [rule for key in keys for rule in _BY_TOP[key]]
+        keys |= _TOPS.intersection(rc.after_unknown)
+    return _rules(keys) if keys else ()
+
+
+@lru_cache(maxsize=256)
+def _rules(keys: frozenset[str]) -> tuple[_Rule, ...]:
+    """The rules of these top-level attributes, in a fixed order."""
+    return tuple(rule for top, rules in _BY_TOP.items() if top in keys for rule in rules)
 
 
 def _at(obj: object, parts: tuple[str, ...]) -> object:
@@ -56,16 +65,17 @@ def _unknown_at(marks: object, parts: tuple[str, ...]) -> bool:
 def _transitions(rc: ResourceChange) -> Iterator[tuple[str, object, object, bool]]:
     """(attribute, before, after, unknown) for every protection that weakens."""
     for attr, unsafe, parts in _relevant(rc):
-        before = _at(rc.before, parts)
         if _unknown_at(rc.after_unknown, parts):
+            before = _at(rc.before, parts)
             if before is not None and before != unsafe:
                 yield attr, before, "(known after apply)", True
             continue
         after = _at(rc.after, parts)
-        if after is None or type(after) is not type(unsafe):
-            continue
+        if after != unsafe or type(after) is not type(unsafe):
+            continue  # the new value is safe: the old one does not matter
+        before = _at(rc.before, parts)
         weakened = before is not None or rc.actions == ("update",)
-        if after == unsafe and before != unsafe and weakened:
+        if before != unsafe and weakened:
             yield attr, before, after, False
 
 

@@ -85,10 +85,12 @@ RULES: tuple[_Rule, ...] = (
     _Rule("backup_policy.status", "status", "automatic backups",
           types=frozenset({"aws_efs_backup_policy"})),
 )
+#: Rules grouped by top-level attribute, in the order of ``RULES`` (stable finding order).
 _BY_TOP: dict[str, tuple[_Rule, ...]] = {
-    top: tuple(r for r in RULES if r.path.split(".", 1)[0] == top)
-    for top in {r.path.split(".", 1)[0] for r in RULES}
+    top: tuple(r for r in RULES if r.parts[0] == top)
+    for top in dict.fromkeys(r.parts[0] for r in RULES)
 }
+_TOPS = frozenset(_BY_TOP)
 _LIFECYCLE_TYPES = frozenset({"aws_s3_bucket_lifecycle_configuration", "aws_s3_bucket",
                               "google_storage_bucket", "aws_backup_plan"})
 
@@ -315,15 +317,19 @@ class RecoveryReduced(Detector[TerraformPlan]):
 
     def _weakenings(self, rc: ResourceChange) -> Iterator[tuple[Severity, str, str]]:
         before, after = side(rc, "before"), side(rc, "after")
-        for top in after.keys() & _BY_TOP.keys():
-            for rule in _BY_TOP[top]:
-                if rule.types and rc.type not in rule.types:
+        if not _TOPS.isdisjoint(after):
+            for top, rules in _BY_TOP.items():
+                if top not in after:
                     continue
-                if unknown_at(rc.after_unknown, rule.parts):
-                    continue
-                change = _weakening(rule, _read(before, rule.parts), _read(after, rule.parts))
-                if change is not None:
-                    yield change
+                for rule in rules:
+                    if rule.types and rc.type not in rule.types:
+                        continue
+                    new = _read(after, rule.parts)
+                    if new is None or unknown_at(rc.after_unknown, rule.parts):
+                        continue  # not set (nothing weakens), or known only after apply
+                    change = _weakening(rule, _read(before, rule.parts), new)
+                    if change is not None:
+                        yield change
         if rc.type in _LIFECYCLE_TYPES:
             yield from _lifecycle(rc, before, after)
 
