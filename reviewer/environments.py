@@ -22,11 +22,14 @@ _PATTERN = re.compile(
 )
 
 _TAG_KEYS = ("environment", "env", "stage", "tier", "workspace")
+_NONE: frozenset[Environment] = frozenset()
 
 
 @lru_cache(maxsize=8192)
 def _scan(text: str) -> frozenset[Environment]:
     lowered = text.lower().replace("_", "-")
+    if _PATTERN.search(lowered) is None:  # most names and addresses name no environment
+        return _NONE
     return frozenset(_BY_WORD[m] for m in _PATTERN.findall(lowered))
 
 
@@ -45,8 +48,6 @@ def _is_environment_key(key: object) -> bool:
     return str(key).lower() in _TAG_KEYS
 
 
-_NONE: frozenset[Environment] = frozenset()
-
 
 def tag_environments(tags: Any) -> frozenset[Environment]:
     """:func:`environments_in_tags` as a shared frozenset (for callers that do not modify it).
@@ -59,7 +60,8 @@ def tag_environments(tags: Any) -> frozenset[Environment]:
     found = _NONE
     for key, value in tags.items():
         if isinstance(value, str) and _is_environment_key(key):
-            found = found | _scan(value)
+            envs = _scan(value)
+            found = (found | envs) if found else envs
     return found
 
 

@@ -8,8 +8,10 @@ the reviewer cannot say what such a change does, so the verdict fails closed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter
 from typing import Any, ClassVar, TypeVar, cast
 
 from reviewer.environments import tag_environments, text_environments
@@ -27,6 +29,8 @@ KNOWN_ACTION_REASONS = frozenset({
     "delete_because_no_move_target", "read_because_config_unknown",
     "read_because_dependency_pending", "read_because_check_nested",
 })
+
+_POSITION = attrgetter("position")
 
 #: Keys whose presence marks a JSON object as a plan.
 PLAN_MARKERS = ("resource_changes", "planned_values", "terraform_version", "prior_state")
@@ -62,6 +66,7 @@ class _ResourceChangeSlots:
         "mode",
         "module_address",
         "name",
+        "position",
         "previous_address",
         "provider_name",
         "replace_paths",
@@ -86,6 +91,8 @@ class _ResourceChangeSlots:
     provider_name: str
     deposed: str | None
     importing: bool
+    #: Index of the entry in its list (``resource_changes`` or ``resource_drift``).
+    position: int
     # Derived from ``mode`` and ``actions`` once (detectors ask millions of times).
     #: True for managed resources (data sources are never destroyed).
     managed: bool
@@ -201,11 +208,12 @@ def unknown_at(marks: Any, parts: Sequence[str]) -> bool:
 
 def _environments(rc: ResourceChange) -> frozenset[Environment]:
     envs = text_environments(rc.address)
-    before, after = rc.before, rc.after
-    if isinstance(before, dict):
-        envs = envs | tag_environments(before.get("tags"))
-    if isinstance(after, dict):
-        envs = envs | tag_environments(after.get("tags"))
+    before = rc.before.get("tags") if isinstance(rc.before, dict) else None
+    after = rc.after.get("tags") if isinstance(rc.after, dict) else None
+    for tags in (before, after) if before != after else (before,):
+        if tags:
+            found = tag_environments(tags)
+            envs = (envs | found) if envs else found
     return envs
 
 
@@ -232,10 +240,34 @@ class TerraformPlan:
     #: Managed changes that destroy an object (deletes and both kinds of replace).
     destroyed: tuple[ResourceChange, ...] = field(init=False, default=())
 
+    #: ``resource_changes`` grouped by resource type (see :meth:`of_types`).
+    _by_type: dict[str, tuple[ResourceChange, ...]] = field(init=False, default_factory=dict,
+                                                            repr=False, compare=False)
+
     def __post_init__(self) -> None:
         changed = tuple(rc for rc in self.resource_changes if rc.managed and not rc.is_noop)
         object.__setattr__(self, "changed", changed)
         object.__setattr__(self, "destroyed", tuple(rc for rc in changed if rc.is_delete))
+        by_type: dict[str, list[ResourceChange]] = {}
+        for rc in self.resource_changes:
+            group = by_type.get(rc.type)
+            if group is None:
+                by_type[rc.type] = [rc]
+            else:
+                group.append(rc)
+        object.__setattr__(self, "_by_type", {t: tuple(g) for t, g in by_type.items()})
+
+    def of_types(self, wanted: Collection[str] | Callable[[str], bool]) -> Sequence[ResourceChange]:
+        """The resource changes (any mode or action) whose type is wanted, in plan order.
+
+        ``wanted`` is a collection of type names or a predicate, tested once per distinct
+        type: detectors that care about a few types do not walk every change of a large plan.
+        """
+        test = wanted if callable(wanted) else wanted.__contains__
+        groups = [group for rtype, group in self._by_type.items() if test(rtype)]
+        if len(groups) <= 1:
+            return groups[0] if groups else ()
+        return sorted(chain.from_iterable(groups), key=_POSITION)
 
     @property
     def managed_changes(self) -> tuple[ResourceChange, ...]:
@@ -296,6 +328,7 @@ def _change(raw: Any, path: str, key: str, index: int) -> ResourceChange:
     rc.deposed = get("deposed")
     importing = change.get("importing")
     rc.importing = importing is not None and importing is not False
+    rc.position = index
     delete = "delete" in acts
     create = "create" in acts
     rc.managed = mode != "data"

@@ -29,24 +29,26 @@ class _Counter:
         self.envs: set[Environment] = set()
 
     def plan(self, plan: TerraformPlan) -> None:
-        for rc in plan.resource_changes:
-            if not rc.managed or rc.is_noop:
-                continue
+        for rc in plan.changed:  # managed changes that do something
+            touched = rc.is_delete
             if rc.is_replace:
                 self.replaced += 1
-            elif rc.is_delete:
+            elif touched:
                 self.deleted += 1
             elif rc.is_create:
                 self.created += 1
+            elif rc.is_update:  # before is_forget: an update is never a forget, and is common
+                self.changed += 1
+                touched = True
             elif rc.is_forget:
                 self.forgotten += 1
-            elif rc.is_update:
-                self.changed += 1
-            if is_stateful_terraform(rc.type) and (rc.is_delete or rc.is_update):
+            if touched and is_stateful_terraform(rc.type):
                 self.stateful_touched.append(rc.address)
                 if rc.is_delete:
                     self.stateful_destroyed.append(rc.address)
-            self.envs |= rc.environments
+            envs = rc.environments
+            if envs:
+                self.envs |= envs
         for name, var in plan.variables.items():
             if name.lower() in {"environment", "env", "stage"} and isinstance(var, dict):
                 value = var.get("value")

@@ -135,3 +135,22 @@ def test_parsed_changes_are_read_only() -> None:
     assert rc.address == "aws_db_instance.db"
     assert rc.before == {"a": 1}
     assert repr(rc) == "ResourceChange('aws_db_instance.db', actions=['update'])"
+
+
+def test_of_types_keeps_plan_order() -> None:
+    def rc(address: str, rtype: str, actions: list[str]) -> dict[str, Any]:
+        return {"address": address, "type": rtype, "change": {"actions": actions}}
+
+    plan = parse_terraform_plan(_text(resource_changes=[
+        rc("aws_s3_bucket.a", "aws_s3_bucket", ["delete"]),
+        rc("aws_iam_role.r", "aws_iam_role", ["update"]),
+        rc("aws_db_instance.d", "aws_db_instance", ["no-op"]),
+        rc("aws_s3_bucket.b", "aws_s3_bucket", ["create"]),
+        rc("aws_iam_role.s", "aws_iam_role", ["delete"]),
+    ]), "p")
+    addresses = [c.address for c in plan.of_types({"aws_s3_bucket", "aws_iam_role"})]
+    assert addresses == ["aws_s3_bucket.a", "aws_iam_role.r", "aws_s3_bucket.b", "aws_iam_role.s"]
+    assert [c.address for c in plan.of_types(lambda t: t.startswith("aws_db"))] == \
+        ["aws_db_instance.d"]
+    assert list(plan.of_types(("google_sql_database_instance",))) == []
+    assert [c.position for c in plan.resource_changes] == [0, 1, 2, 3, 4]

@@ -356,8 +356,8 @@ def tf_location(plan: TerraformPlan, rc: ResourceChange) -> Location:
 def tf_changes(plan: TerraformPlan,
                wanted: Callable[[str], bool]) -> Iterator[ResourceChange]:
     """Managed resources whose type passes ``wanted`` and that exist after the change."""
-    for rc in plan.changed:
-        if rc.mode == "data" or not wanted(rc.type):
+    for rc in plan.of_types(wanted):
+        if not rc.managed or rc.is_noop:
             continue
         if not rc.is_create and not rc.is_update:
             continue

@@ -140,8 +140,8 @@ class AuthoritativeIamStrip(Detector[TerraformPlan]):
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
         teardown: set[str] | None = None
-        for rc in doc.changed:
-            if rc.mode == "data" or not _wanted(rc.type) or rc.is_noop:
+        for rc in doc.of_types(_wanted):
+            if not rc.managed or rc.is_noop:
                 continue
             if not (rc.is_create or rc.is_delete or rc.is_update):
                 continue

@@ -304,8 +304,8 @@ class PublicDataExposure(Detector[TerraformPlan | ChangeSet]):
     def _plan(self, plan: TerraformPlan) -> Iterator[Finding]:
         websites: set[str] | None = None
         deleted_buckets: set[str] | None = None
-        for rc in plan.resource_changes:
-            if rc.mode == "data" or not _wanted(rc.type) or rc.is_noop:
+        for rc in plan.of_types(_wanted):
+            if not rc.managed or rc.is_noop:
                 continue
             if rc.is_pure_delete:
                 if rc.type not in _BPA_TYPES:
@@ -404,7 +404,7 @@ def _cfn_risks(rtype: str, props: dict[str, Any]) -> list[Risk]:
 def _website_buckets(plan: TerraformPlan) -> set[str]:
     """Buckets the plan configures as static websites."""
     out: set[str] = set()
-    for rc in plan.resource_changes:
+    for rc in plan.of_types(("aws_s3_bucket_website_configuration", "aws_s3_bucket")):
         after = rc.after if isinstance(rc.after, dict) else None
         if after is None:
             continue
@@ -418,5 +418,5 @@ def _website_buckets(plan: TerraformPlan) -> set[str]:
 
 def _deleted_buckets(plan: TerraformPlan) -> set[str]:
     """Buckets the plan destroys."""
-    return {str(rc.before.get("bucket")) for rc in plan.resource_changes
-            if rc.type == "aws_s3_bucket" and rc.is_pure_delete and isinstance(rc.before, dict)}
+    return {str(rc.before.get("bucket")) for rc in plan.of_types(("aws_s3_bucket",))
+            if rc.is_pure_delete and isinstance(rc.before, dict)}

@@ -318,7 +318,7 @@ class RepoGovernanceWeakened(Detector[TerraformPlan | HclFile]):
 
     def _plan(self, plan: TerraformPlan) -> Iterator[Finding]:
         retired: set[str] | None = None
-        for rc in plan.resource_changes:
+        for rc in plan.of_types(CHECKS):
             checks = CHECKS.get(rc.type)
             if checks is None or rc.mode == "data" or rc.is_noop:
                 continue
@@ -394,8 +394,8 @@ def _repository_of(attrs: dict[str, Any]) -> set[str]:
 def _retired_repositories(plan: TerraformPlan) -> set[str]:
     """Names and node ids of repositories the plan destroys or archives."""
     out: set[str] = set()
-    for rc in plan.resource_changes:
-        if rc.type != "github_repository" or not isinstance(rc.before, dict):
+    for rc in plan.of_types(("github_repository",)):
+        if not isinstance(rc.before, dict):
             continue
         after = rc.after if isinstance(rc.after, dict) else None
         if rc.is_pure_delete or (after is not None and after.get("archived") is True):

@@ -225,8 +225,8 @@ class ProdFlagFlipped(Detector[DiffDocument | TerraformPlan]):
     # ------------------------------------------------------------------ Terraform plans
 
     def _plan(self, plan: TerraformPlan) -> Iterator[Finding]:
-        for rc in plan.resource_changes:
-            if rc.type != _LD_TYPE or not rc.managed or (not rc.is_update and not rc.is_replace):
+        for rc in plan.of_types((_LD_TYPE,)):
+            if not rc.managed or (not rc.is_update and not rc.is_replace):
                 continue
             envs = environments_in_text(str(rc.value("env_key") or rc.value("env_key",
                                                                                side="before")))

@@ -431,11 +431,6 @@ _MAP_ONLY_ROOTS = frozenset({"settings", "variables", "app_settings", "env_vars"
                              "secret_environment_variables", "build_environment_variables"})
 
 
-def may_hold_env(value: Any) -> bool:
-    """Cheap pre-check: a resource body whose top-level keys can lead to env settings."""
-    return isinstance(value, dict) and not _ENV_ROOTS.isdisjoint(value)
-
-
 def env_pairs(value: Any) -> Iterator[tuple[str, Any, tuple[str | int, ...]]]:
     """``(name, value, path)`` of environment-like settings anywhere in a resource body.
 
@@ -443,14 +438,20 @@ def env_pairs(value: Any) -> Iterator[tuple[str, Any, tuple[str | int, ...]]]:
     of ``{name, value}`` under ``env``/``environment``/``environment_variable(s)``; ECS
     ``container_definitions`` JSON strings are decoded.
     """
-    if not may_hold_env(value):
+    if not isinstance(value, dict):
         return
-    # Walk only from the keys that can hold environment settings, not the whole body.
-    # Map-only keys ("settings", "variables"…) hold env settings only as maps: a list under
-    # them (e.g. Cloud SQL's settings block) is not walked.
-    stack: list[tuple[tuple[str | int, ...], Any]] = [
-        ((), {key: item for key, item in value.items()
-              if key in _ENV_ROOTS and (key not in _MAP_ONLY_ROOTS or isinstance(item, dict))})]
+    present = _ENV_ROOTS.intersection(value)
+    if not present:
+        return
+    # Walk only from the keys that can hold environment settings, not the whole body, in
+    # the body's order. Map-only keys ("settings", "variables"…) hold env settings only as
+    # maps: a list under them (e.g. Cloud SQL's settings block) is not walked.
+    keys = present if len(present) == 1 else [key for key in value if key in present]
+    roots = {key: value[key] for key in keys
+             if key not in _MAP_ONLY_ROOTS or isinstance(value[key], dict)}
+    if not roots:
+        return
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), roots)]
     while stack:
         path, current = stack.pop()
         if isinstance(current, str) and path and path[-1] == "container_definitions":

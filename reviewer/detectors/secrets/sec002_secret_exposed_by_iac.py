@@ -29,6 +29,7 @@ from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan
 
 _USER_DATA = ("user_data", "user_data_base64", "custom_data", "metadata_startup_script",
               "startup_script", "cloud_init", "userdata")
+_USER_DATA_KEYS = frozenset(_USER_DATA)
 _CONFIG_MAPS = frozenset({"kubernetes_config_map", "kubernetes_config_map_v1"})
 _K8S_SECRETS = frozenset({"kubernetes_secret", "kubernetes_secret_v1"})
 _HCL_PAIR = re.compile(r"""^\s*"?([A-Za-z_][\w.-]*)"?\s*[=:]\s*"([^"\n]*)"\s*,?\s*$""")
@@ -195,7 +196,7 @@ class SecretExposedByIac(Detector[Any]):
 
     def _plan_resource(self, doc: TerraformPlan, rc: ResourceChange) -> Iterator[Finding]:
         after: dict[str, Any] = rc.after
-        for attr in _USER_DATA:
+        for attr in _USER_DATA if not _USER_DATA_KEYS.isdisjoint(after) else ():
             value = after.get(attr)
             if not isinstance(value, str) or sensitive_at(rc.after_sensitive, (attr,)) \
                     or not _changed(rc, (attr,), value):

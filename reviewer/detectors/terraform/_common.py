@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from reviewer.environments import ordered
@@ -20,14 +21,15 @@ def location(plan: TerraformPlan, rc: ResourceChange) -> Location:
     return Location(path=plan.path, address=rc.address)
 
 
-def _environment_label(rc: ResourceChange) -> str:
-    names = [e.value for e in ordered(rc.environments)]
+@lru_cache(maxsize=64)
+def _label(envs: frozenset[Environment]) -> str:
+    names = [e.value for e in ordered(envs)]
     return f" ({', '.join(names)})" if names else ""
 
 
 def environment_label(rc: ResourceChange) -> str:
     """``" (prod)"`` when the address or tags name an environment, else ``""``."""
-    return rc.memo("environment_label", _environment_label)
+    return _label(rc.environments)  # a handful of distinct sets per plan
 
 
 def is_sensitive(rc: ResourceChange, attr: str, side: str = "before") -> bool:
@@ -306,15 +308,22 @@ def _comparable(rc: ResourceChange, which: str) -> dict[str, str]:
         return {}
     skip = unknown_keys(rc) if which == "after" else frozenset()
     out: dict[str, str] = {}
+    # ``informative`` inlined with exact-type dispatch: this runs over every attribute of
+    # every created and destroyed object of a plan.
     for key, value in obj.items():
-        if key in VOLATILE_ATTRIBUTES or key in skip or not informative(value):
-            continue
-        if isinstance(value, str):
+        if not value or key in VOLATILE_ATTRIBUTES or key in skip:
+            continue  # None, "", 0, False, [] and {} say nothing
+        kind = type(value)
+        if kind is str:
             out[key] = value
-        elif isinstance(value, (int, float)):
+        elif kind is bool:
+            continue
+        elif kind is int or kind is float:
             out[key] = f"#{value!r}"
-        else:  # repr is canonical here: plan JSON objects come with sorted keys
+        elif kind is dict or kind is list:  # repr is canonical: plan objects have sorted keys
             out[key] = f"\x00{value!r}"
+        elif informative(value):
+            out[key] = f"#{value!r}" if isinstance(value, (int, float)) else f"\x00{value!r}"
     return out
 
 

@@ -67,8 +67,8 @@ class StatefulResourceDeleted(Detector[TerraformPlan]):
     )
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
-        for rc in doc.destroyed:
-            if not rc.managed or not rc.is_pure_delete or not is_stateful_terraform(rc.type):
+        for rc in doc.of_types(is_stateful_terraform):
+            if not rc.managed or not rc.is_pure_delete:
                 continue
             if skip_destroy(rc):
                 continue

@@ -65,8 +65,8 @@ class StatefulResourceReplaced(Detector[TerraformPlan]):
     )
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
-        for rc in doc.destroyed:
-            if not rc.managed or not rc.is_replace or not is_stateful_terraform(rc.type):
+        for rc in doc.of_types(is_stateful_terraform):
+            if not rc.managed or not rc.is_replace:
                 continue
             severity = Severity.CRITICAL if rc.delete_first else Severity.HIGH
             if rc.action_reason == "replace_by_request" and severity is Severity.CRITICAL:

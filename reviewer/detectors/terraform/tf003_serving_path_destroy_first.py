@@ -61,10 +61,8 @@ class ServingPathDestroyFirst(Detector[TerraformPlan]):
     )
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
-        for rc in doc.destroyed:
-            if not rc.managed or not rc.delete_first:
-                continue
-            if not is_serving_path_terraform(rc.type) or is_stateful_terraform(rc.type):
+        for rc in doc.of_types(is_serving_path_terraform):
+            if not rc.managed or not rc.delete_first or is_stateful_terraform(rc.type):
                 continue
             reason = replace_reason(rc)
             message = (f"{rc.address}{environment_label(rc)} ({rc.type}) will be destroyed "

@@ -207,7 +207,9 @@ class RenameWithoutMoved(Detector[TerraformPlan]):
     def _best(old: ResourceChange, before: dict[str, str], base: str,
               pool: dict[int, _Created], candidates: dict[int, None]) -> tuple[int, _Match] | None:
         """The first candidate create that looks like the deleted object."""
-        pairs = before.items()
+        # A frozenset keeps each pair's hash: intersecting two of them hashes nothing, while
+        # a dict items view hashes every (key, value) tuple again for each candidate.
+        pairs = frozenset(before.items())
         for i in candidates:
             item = pool[i]
             if item.base == base:

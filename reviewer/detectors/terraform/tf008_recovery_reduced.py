@@ -298,8 +298,8 @@ class RecoveryReduced(Detector[TerraformPlan]):
     )
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
-        new_buckets = {str(side(rc, "after").get("bucket")) for rc in doc.changed
-                       if rc.type == "aws_s3_bucket" and rc.is_create}
+        new_buckets = {str(side(rc, "after").get("bucket"))
+                       for rc in doc.of_types(("aws_s3_bucket",)) if rc.managed and rc.is_create}
         for rc in doc.changed:
             if not rc.managed or rc.is_noop or not isinstance(rc.after, dict):
                 continue

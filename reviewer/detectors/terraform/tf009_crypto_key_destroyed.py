@@ -95,8 +95,8 @@ class CryptoKeyDestroyed(Detector[TerraformPlan]):
     )
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
-        for rc in doc.changed:
-            if not rc.managed or rc.type not in CRYPTO_KEY_TYPES or rc.is_noop:
+        for rc in doc.of_types(CRYPTO_KEY_TYPES):
+            if not rc.managed or rc.is_noop:
                 continue
             if rc.is_delete:
                 if not skip_destroy(rc):

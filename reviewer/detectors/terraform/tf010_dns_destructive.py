@@ -20,6 +20,7 @@ from reviewer.models import Confidence, Finding, InputKind, Severity
 from reviewer.parsers.terraform_plan import ResourceChange, TerraformPlan
 
 #: Record types whose loss takes a name or a mail domain off the internet.
+_DNS_TYPES = DNS_ZONE_TYPES | DNS_RECORD_TYPES.keys()
 _SERVING = frozenset({"A", "AAAA", "CNAME", "ALIAS", "MX", "NS", "SOA", "HTTPS", "SVCB"})
 #: Attributes that hold a record's values, across providers.
 _VALUES = ("records", "rrdatas", "record", "value", "content", "data", "alias", "target",
@@ -138,7 +139,7 @@ class DnsDestructive(Detector[TerraformPlan]):
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
         created: dict[tuple[str, str, str, str], list[str | None]] = {}
         records: list[ResourceChange] = []
-        for rc in doc.changed:
+        for rc in doc.of_types(_DNS_TYPES):
             if not rc.managed or rc.is_noop:
                 continue
             if rc.type in DNS_ZONE_TYPES:

@@ -71,7 +71,7 @@ class NetworkFoundationDestroyed(Detector[TerraformPlan]):
     )
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
-        for rc in doc.destroyed:
+        for rc in doc.of_types(NETWORK_FOUNDATION_TYPES):
             if not rc.managed or not rc.is_delete:
                 continue
             what = NETWORK_FOUNDATION_TYPES.get(rc.type)
