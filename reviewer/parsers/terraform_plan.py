@@ -59,9 +59,11 @@ class _ResourceChangeSlots:
         "index",
         "is_create",
         "is_delete",
+        "is_forget",
         "is_noop",
         "is_pure_delete",
         "is_replace",
+        "is_update",
         "managed",
         "mode",
         "module_address",
@@ -106,6 +108,10 @@ class _ResourceChangeSlots:
     is_pure_delete: bool
     #: Nothing happens to this resource.
     is_noop: bool
+    #: Updated in place.
+    is_update: bool
+    #: Removed from state; the real object keeps existing.
+    is_forget: bool
     #: Per-object memo of values derived by detectors (see :meth:`ResourceChange.memo`).
     _memo: dict[str, Any]
 
@@ -145,16 +151,6 @@ class ResourceChange(_ResourceChangeSlots):
     def delete_first(self) -> bool:
         """A replace that destroys the old object before creating the new one."""
         return self.is_replace and self.actions[0] == "delete"
-
-    @property
-    def is_update(self) -> bool:
-        """Updated in place."""
-        return self.actions == ("update",)
-
-    @property
-    def is_forget(self) -> bool:
-        """Removed from state; the real object keeps existing."""
-        return any("forget" in a for a in self.actions)
 
     @property
     def unknown_actions(self) -> tuple[str, ...]:
@@ -337,6 +333,9 @@ def _change(raw: Any, path: str, key: str, index: int) -> ResourceChange:
     rc.is_replace = delete and create
     rc.is_pure_delete = delete and not create
     rc.is_noop = acts in (("no-op",), ("read",), ())
+    rc.is_update = acts == ("update",)
+    rc.is_forget = "forget" in acts or (not KNOWN_ACTIONS.issuperset(acts)
+                                        and any("forget" in a for a in acts))
     rc._memo = {}
     rc.__class__ = ResourceChange  # read-only from here on
     return cast(ResourceChange, rc)

@@ -113,6 +113,24 @@ def test_forget_reports_only_tf013_medium() -> None:
     assert {(f.code, f.severity) for f in findings} == {("TF013", Severity.MEDIUM)}
 
 
+@pytest.mark.parametrize(("before", "expected"), [
+    (True, ["TF007 medium deletion_protection: true → (known after apply)"]),
+    ("ACTIVE", ['TF007 medium deletion_protection: "ACTIVE" → (known after apply)']),
+    (False, []),  # already off: an unknown new value switches nothing off
+    ("INACTIVE", []),
+])
+def test_unknown_protection_is_reported_once(before: object, expected: list[str]) -> None:
+    """deletion_protection has two unsafe values (false; Cognito's "INACTIVE"): one finding."""
+    spec = {"resource_changes": [{
+        "address": "aws_db_instance.main", "type": "aws_db_instance", "change": {
+            "actions": ["update"], "before": {"deletion_protection": before},
+            "after": {"deletion_protection": None},
+            "after_unknown": {"deletion_protection": True}}}]}
+    findings = _family_findings(plan_text(spec), "plan.json")
+    assert [f"{f.code} {f.severity.value} {f.evidence}" for f in findings
+            if f.code == "TF007"] == expected
+
+
 def test_reverted_secret_is_masked() -> None:
     spec = {
         "resource_drift": [{

@@ -65,16 +65,17 @@ _FINAL_SNAPSHOT_BY_ID = frozenset({
 })
 
 
+_TOP_LEVEL_PROTECTIONS = tuple((a, u) for a, u in PROTECTION_ATTRIBUTES if "." not in a)
+
+
 def missing_recovery(rc: ResourceChange) -> list[str]:
     """Protections the object lacked when it is destroyed (from its before-state)."""
     gaps: list[str] = []
-    for attr, unsafe in PROTECTION_ATTRIBUTES:
-        if "." in attr:
-            continue
-        value = rc.value(attr, side="before")
+    before = rc.before if isinstance(rc.before, dict) else {}
+    for attr, unsafe in _TOP_LEVEL_PROTECTIONS:
+        value = before.get(attr)
         if value is not None and value == unsafe:
             gaps.append(f"{attr} = {fmt(value)}")
-    before = rc.before if isinstance(rc.before, dict) else {}
     if before.get("backup_retention_period") == 0:
         gaps.append("backup_retention_period = 0")
     if before.get("snapshot_retention_limit") == 0:

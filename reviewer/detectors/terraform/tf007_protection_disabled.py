@@ -20,13 +20,19 @@ _PAIRS: tuple[tuple[str, object], ...] = (
     *PROTECTION_ATTRIBUTES,
     *PROTECTION_STRING_ATTRIBUTES,
 )
-#: Protection attribute → (attribute, unsafe value, path parts), grouped by top-level key in
-#: the order of ``_PAIRS`` (so findings come out in the same order in every run).
-_Rule = tuple[str, object, tuple[str, ...]]
+#: Protection attribute → (attribute, path parts, unsafe values), grouped by top-level key in
+#: the order of ``_PAIRS`` (so findings come out in the same order in every run). An
+#: attribute with several unsafe values (``deletion_protection``: false, or "INACTIVE" on
+#: Cognito) is one rule, read once.
+_Rule = tuple[str, tuple[str, ...], tuple[object, ...]]
+_UNSAFE: dict[str, tuple[object, ...]] = {
+    attr: tuple(value for name, value in _PAIRS if name == attr)
+    for attr in dict.fromkeys(attr for attr, _ in _PAIRS)
+}
 _BY_TOP: dict[str, tuple[_Rule, ...]] = {
-    top: tuple((attr, unsafe, tuple(attr.split("."))) for attr, unsafe in _PAIRS
+    top: tuple((attr, tuple(attr.split(".")), unsafe) for attr, unsafe in _UNSAFE.items()
                if attr.split(".", 1)[0] == top)
-    for top in dict.fromkeys(attr.split(".", 1)[0] for attr, _ in _PAIRS)
+    for top in dict.fromkeys(attr.split(".", 1)[0] for attr in _UNSAFE)
 }
 _TOPS = frozenset(_BY_TOP)
 
@@ -62,21 +68,32 @@ def _unknown_at(marks: object, parts: tuple[str, ...]) -> bool:
     return unknown_at(marks, parts)
 
 
-def _transitions(rc: ResourceChange) -> Iterator[tuple[str, object, object, bool]]:
+def _transitions(rc: ResourceChange) -> list[tuple[str, object, object, bool]]:
     """(attribute, before, after, unknown) for every protection that weakens."""
-    for attr, unsafe, parts in _relevant(rc):
-        if _unknown_at(rc.after_unknown, parts):
-            before = _at(rc.before, parts)
-            if before is not None and before != unsafe:
-                yield attr, before, "(known after apply)", True
+    rules = _relevant(rc)
+    if not rules:
+        return []
+    found: list[tuple[str, object, object, bool]] = []
+    old, new, marks = rc.before, rc.after, rc.after_unknown
+    for attr, parts, unsafe in rules:
+        if _unknown_at(marks, parts):
+            before = _at(old, parts)
+            if before is not None and before not in unsafe:  # on now, may go off
+                found.append((attr, before, "(known after apply)", True))
             continue
-        after = _at(rc.after, parts)
-        if after != unsafe or type(after) is not type(unsafe):
+        after = _at(new, parts)
+        if after is None:
+            continue
+        for value in unsafe:
+            if after == value and type(after) is type(value):
+                break
+        else:
             continue  # the new value is safe: the old one does not matter
-        before = _at(rc.before, parts)
+        before = _at(old, parts)
         weakened = before is not None or rc.actions == ("update",)
-        if before != unsafe and weakened:
-            yield attr, before, after, False
+        if before != after and weakened:
+            found.append((attr, before, after, False))
+    return found
 
 
 class ProtectionDisabled(Detector[TerraformPlan]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from reviewer.detectors.base import Detector
@@ -85,12 +86,21 @@ RULES: tuple[_Rule, ...] = (
     _Rule("backup_policy.status", "status", "automatic backups",
           types=frozenset({"aws_efs_backup_policy"})),
 )
-#: Rules grouped by top-level attribute, in the order of ``RULES`` (stable finding order).
-_BY_TOP: dict[str, tuple[_Rule, ...]] = {
-    top: tuple(r for r in RULES if r.parts[0] == top)
+#: Rules grouped by top-level attribute and then by the path of the object holding the
+#: setting, in the order of ``RULES`` (stable finding order): when that object is absent,
+#: none of its rules has anything to read.
+_BY_TOP: dict[str, tuple[tuple[tuple[str, ...], tuple[_Rule, ...]], ...]] = {
+    top: tuple((parent, tuple(r for r in RULES if r.parts[:-1] == parent))
+               for parent in dict.fromkeys(r.parts[:-1] for r in RULES if r.parts[0] == top))
     for top in dict.fromkeys(r.parts[0] for r in RULES)
 }
 _TOPS = frozenset(_BY_TOP)
+
+
+@lru_cache(maxsize=256)
+def _groups(tops: frozenset[str]) -> tuple[tuple[tuple[str, ...], tuple[_Rule, ...]], ...]:
+    """The rule groups of these top-level attributes, in the order of ``RULES``."""
+    return tuple(group for top, groups in _BY_TOP.items() if top in tops for group in groups)
 _LIFECYCLE_TYPES = frozenset({"aws_s3_bucket_lifecycle_configuration", "aws_s3_bucket",
                               "google_storage_bucket", "aws_backup_plan"})
 
@@ -317,10 +327,11 @@ class RecoveryReduced(Detector[TerraformPlan]):
 
     def _weakenings(self, rc: ResourceChange) -> Iterator[tuple[Severity, str, str]]:
         before, after = side(rc, "before"), side(rc, "after")
-        if not _TOPS.isdisjoint(after):
-            for top, rules in _BY_TOP.items():
-                if top not in after:
-                    continue
+        present = _TOPS.intersection(after)
+        if present:
+            for parent, rules in _groups(present):
+                if parent and _read(after, parent) is None:
+                    continue  # the object holding these settings is not there
                 for rule in rules:
                     if rule.types and rc.type not in rule.types:
                         continue
