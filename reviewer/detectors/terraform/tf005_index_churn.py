@@ -218,16 +218,24 @@ class IndexChurn(Detector[TerraformPlan]):
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
         groups: dict[str, _Group] = {}
-        for rc in doc.resource_changes:
-            if not rc.managed or rc.deposed:
+
+        def group_of(rc: ResourceChange) -> _Group:
+            base = base_address(rc)
+            found = groups.get(base)
+            if found is None:
+                found = groups[base] = _Group()
+            return found
+
+        for rc in doc.changed:
+            if rc.deposed:
                 continue
             if rc.is_pure_delete:
                 if rc.action_reason in REPETITION_REASONS:
-                    groups.setdefault(base_address(rc), _Group()).deleted.append(rc)
+                    group_of(rc).deleted.append(rc)
             elif rc.is_create and not rc.importing:
-                groups.setdefault(base_address(rc), _Group()).created.append(rc)
+                group_of(rc).created.append(rc)
             elif rc.is_update and rc.address.endswith("]"):
-                groups.setdefault(base_address(rc), _Group()).changed.append(rc)
+                group_of(rc).changed.append(rc)
         for base, group in groups.items():
             if not group.deleted and (len(group.created) + len(group.changed) < 2 or (
                     not group.changed and not any(rc.is_replace for rc in group.created))):
