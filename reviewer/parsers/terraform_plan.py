@@ -130,6 +130,10 @@ class ResourceChange(_ResourceChangeSlots):
     def __repr__(self) -> str:
         return f"ResourceChange({self.address!r}, actions={list(self.actions)!r})"
 
+    def __reduce__(self) -> tuple[Callable[[tuple[Any, ...]], ResourceChange], tuple[Any, ...]]:
+        """Copy support (the read-only ``__setattr__`` blocks the default protocol)."""
+        return _restore, (tuple(getattr(self, name) for name in _ResourceChangeSlots.__slots__),)
+
     @property
     def environments(self) -> frozenset[Environment]:
         """Environments named by the address or by the ``tags`` of either side (memoized)."""
@@ -173,6 +177,14 @@ class ResourceChange(_ResourceChangeSlots):
     def is_unknown(self, attr_path: str) -> bool:
         """True when the after-value of the path is known only after apply."""
         return unknown_at(self.after_unknown, attr_path.split("."))
+
+
+def _restore(values: tuple[Any, ...]) -> ResourceChange:
+    rc = _ResourceChangeSlots()
+    for name, value in zip(_ResourceChangeSlots.__slots__, values, strict=True):
+        setattr(rc, name, value)
+    rc.__class__ = ResourceChange
+    return cast(ResourceChange, rc)
 
 
 def value_at(obj: Any, parts: Sequence[str]) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,18 @@ def test_parsed_changes_are_read_only() -> None:
     assert rc.address == "aws_db_instance.db"
     assert rc.before == {"a": 1}
     assert repr(rc) == "ResourceChange('aws_db_instance.db', actions=['update'])"
+
+
+def test_parsed_changes_can_be_copied() -> None:
+    plan = parse_terraform_plan(_text(resource_changes=[_rc(["delete", "create"])]), "p")
+    rc = plan.resource_changes[0]
+    for twin in (copy.copy(rc), copy.deepcopy(rc)):
+        assert type(twin) is type(rc)
+        assert (twin.address, twin.before, twin.is_replace, twin.position) == \
+            (rc.address, rc.before, rc.is_replace, rc.position)
+        with pytest.raises(AttributeError, match="read-only"):
+            twin.address = "x"
+    assert copy.deepcopy(plan).resource_changes[0].address == rc.address
 
 
 def test_of_types_keeps_plan_order() -> None:
