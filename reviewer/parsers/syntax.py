@@ -779,6 +779,10 @@ def _local_symbol(language: str, hunk: HunkLike, new: bool, index: int) -> Symbo
     of class members under a class heading is also read wrapped in that class.
     """
     lines = _side_lines(hunk, new)
+    if language == "hcl" and not any(line[:1].strip() for line in lines[:index + 1]):
+        # Only a block whose header starts at column 0 at or above the line is taken from
+        # an HCL fragment (see below): with no such line there, parsing cannot answer.
+        return None
     if language in _INDENTED_LANGUAGES:
         first, end = _block_around(lines, index)
         lines, index = lines[first:end], index - first

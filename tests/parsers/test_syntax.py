@@ -503,6 +503,30 @@ def test_annotate_without_text_uses_fragment_then_heading() -> None:
     assert annotate_hunks(None, [unknown_language]) == [("sub refund {", "heading")]
 
 
+def test_annotate_hcl_fragment_inside_a_block_uses_heading_without_parsing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    parses: list[str] = []
+    real = treesitter.parse
+
+    def counting(language: str, text: str) -> Tree:
+        parses.append(language)
+        return real(language, text)
+
+    monkeypatch.setattr(treesitter, "parse", counting)
+    inside = _hunk('resource "aws_db_instance" "main" {',
+                   (" ", '  engine              = "postgres"', 6, 6),
+                   ("-", "  deletion_protection = true", 7, None),
+                   ("+", "  deletion_protection = false", None, 7))
+    with_header = _hunk("",
+                        (" ", "", 3, 3),
+                        (" ", 'resource "aws_s3_bucket" "logs" {', 4, 4),
+                        ("+", "  force_destroy = true", None, 5),
+                        (" ", "}", 5, 6))
+    assert annotate_hunks("hcl", [inside, with_header]) == [
+        ("aws_db_instance.main", "resource"), ("aws_s3_bucket.logs", "resource")]
+    assert parses == ["hcl"]  # only the hunk that shows its block's header is parsed
+
+
 def test_annotate_yaml_fragment_paths() -> None:
     starts_deeper = _hunk(
         "metadata:",

@@ -121,14 +121,16 @@ class FormatVersionSkew(Detector[DiffDocument]):
             path = change.path
             if change.status == "added":
                 continue
+            # Most files add no format-version key: read the rest of the file only then.
+            added = [(key, pair) for pair in pairs(change, "+")
+                     if _FORMAT_KEY.search(key := _key(pair))]
+            if not added:
+                continue
             old = {_key(p): p.plain for p in pairs(change, "-")}
             known = {(_key(p), p.plain) for p in pairs(change, " ")}
             producer: tuple[str, str] | None = None
             producer_read = False
-            for pair in pairs(change, "+"):
-                key = _key(pair)
-                if not _FORMAT_KEY.search(key):
-                    continue
+            for key, pair in added:
                 after = _version(pair.plain)
                 if after is None:
                     continue
