@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
@@ -26,7 +27,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from reviewer.github.client import GitHubClient
 from reviewer.slack import messages
 from reviewer.slack.bot import ReviewerBot
-from reviewer.slack.dedup import dedup_middleware
+from reviewer.slack.dedup import DeliveryPruner, dedup_middleware
 from reviewer.slack.inputs import find_target
 from reviewer.slack.settings import SlackSettings
 from reviewer.store import Store
@@ -106,7 +107,9 @@ def build_app(bot: ReviewerBot, *, listener_executor: Executor | None = None) ->
         listener_executor=listener_executor or ThreadPoolExecutor(
             max_workers=settings.listener_threads, thread_name_prefix="reviewer-listener"),
     )
-    app.middleware(dedup_middleware(bot.store))
+    pruner = DeliveryPruner(bot.store, timedelta(hours=settings.delivery_retention_hours),
+                            bot.io)
+    app.middleware(dedup_middleware(bot.store, pruner))
 
     @app.command(COMMAND)
     def on_command(ack: Callable[..., None], body: dict[str, Any]) -> None:

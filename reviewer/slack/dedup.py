@@ -6,12 +6,19 @@ message's ``(channel, ts)`` for message-like events, the ``event_id`` for other 
 the ``trigger_id`` for commands, shortcuts and clicks. The key is claimed in the shared
 store with an INSERT under a unique constraint, so the claim is atomic even when several
 app processes share the database.
+
+Keys older than the retention are pruned at most once per :data:`PRUNE_EVERY`, on a
+background executor after a claim, so the table stays small without a cron job and the
+acknowledgement never waits for the DELETE.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
@@ -22,6 +29,8 @@ from reviewer.store import Store
 log = logging.getLogger(__name__)
 
 _MESSAGE_EVENTS = ("app_mention", "message")
+#: Least time between two prunes of the delivery keys (per app process).
+PRUNE_EVERY = timedelta(hours=1)
 
 
 def delivery_key(body: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -47,7 +56,42 @@ def _header(req: BoltRequest, name: str) -> str:
     return str(values[0]) if values else ""
 
 
-def dedup_middleware(store: Store) -> Callable[..., BoltResponse | None]:
+class DeliveryPruner:
+    """Forgets delivery keys older than ``retention``, at most once per ``every``."""
+
+    def __init__(self, store: Store, retention: timedelta, executor: Executor, *,
+                 every: timedelta = PRUNE_EVERY) -> None:
+        self.store = store
+        self.retention = retention
+        self.every = every
+        self.executor = executor
+        self._lock = threading.Lock()
+        self._next: datetime | None = None
+
+    def maybe_prune(self) -> None:
+        """Schedule a prune when the last one is ``every`` old (the first claim prunes)."""
+        now = self.store.now()
+        with self._lock:
+            if self._next is not None and now < self._next:
+                return
+            self._next = now + self.every
+        self.executor.submit(self.prune)
+
+    def prune(self) -> int:
+        """Delete the old keys now; database errors are logged, never raised."""
+        try:
+            removed = self.store.prune_deliveries(self.store.now() - self.retention)
+        except SQLAlchemyError as exc:
+            log.warning("old Slack delivery keys not pruned: database error %s",
+                        type(exc).__name__)
+            return 0
+        if removed:
+            log.info("pruned %d Slack delivery key(s) older than %s", removed, self.retention)
+        return removed
+
+
+def dedup_middleware(store: Store, pruner: DeliveryPruner | None = None
+                     ) -> Callable[..., BoltResponse | None]:
     """A Bolt global middleware that acknowledges and drops repeated deliveries."""
 
     def drop_repeated_deliveries(req: BoltRequest, resp: BoltResponse,
@@ -68,6 +112,8 @@ def dedup_middleware(store: Store) -> Callable[..., BoltResponse | None]:
             if not first:
                 log.info("skipping repeated delivery %s", key)
                 return BoltResponse(status=200, body="")
+            if pruner is not None:
+                pruner.maybe_prune()
         return next()
 
     return drop_repeated_deliveries

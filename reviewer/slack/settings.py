@@ -22,6 +22,9 @@ DEFAULT_WORKERS = 16
 DEFAULT_LISTENER_THREADS = 16
 DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_DIFF_BYTES = 5 * 1024 * 1024
+#: How long a delivery key is kept for de-duplication. Slack retries within minutes and a
+#: mention's twin events arrive within seconds; older keys are pruned.
+DEFAULT_DELIVERY_RETENTION_HOURS = 48
 
 
 def _csv(value: str) -> list[str]:
@@ -71,6 +74,8 @@ class SlackSettings:
     listener_threads: int = DEFAULT_LISTENER_THREADS
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_diff_bytes: int = DEFAULT_MAX_DIFF_BYTES
+    #: Hours a delivery key is remembered (``REVIEWER_SLACK_DELIVERY_RETENTION_HOURS``).
+    delivery_retention_hours: int = DEFAULT_DELIVERY_RETENTION_HOURS
     config_source: str | None = None
 
     @classmethod
@@ -108,6 +113,8 @@ class SlackSettings:
                                   DEFAULT_LISTENER_THREADS),
             max_file_bytes=_size(env, "REVIEWER_SLACK_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
             max_diff_bytes=_size(env, "REVIEWER_SLACK_MAX_DIFF_BYTES", DEFAULT_MAX_DIFF_BYTES),
+            delivery_retention_hours=_int(env, "REVIEWER_SLACK_DELIVERY_RETENTION_HOURS",
+                                          DEFAULT_DELIVERY_RETENTION_HOURS),
             config_source=source,
         )
 

@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
+from datetime import datetime
 from itertools import count
 from typing import Any, ParamSpec, TypeVar
 
@@ -85,7 +86,8 @@ class Harness:
     """A running Slack app with its fakes; build requests and send them."""
 
     def __init__(self, slack: FakeSlack, github: FakeGitHub, db_url: str, *,
-                 inline: bool = True, settings: SlackSettings | None = None) -> None:
+                 inline: bool = True, settings: SlackSettings | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.slack = slack
         self.github = github
         self.db_url = db_url
@@ -94,7 +96,7 @@ class Harness:
             github_token=GITHUB_TOKEN, github_api_url=github.url,
             senior_approvers=frozenset({SENIOR}), senior_group="S0SENIOR",
             review_channel="CREVIEW", max_diff_bytes=64 * 1024, max_file_bytes=64 * 1024)
-        self.store = Store.from_url(db_url)
+        self.store = Store.from_url(db_url, clock=clock)
         self.bot: ReviewerBot = create_bot(
             self.settings, client=web_client(self.settings, token=BOT_TOKEN), store=self.store,
             github=GitHubClient(GITHUB_TOKEN, github.url,

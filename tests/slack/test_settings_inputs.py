@@ -22,13 +22,15 @@ def test_settings_from_env_and_config_file(tmp_path: Path) -> None:
     env = {"SLACK_BOT_TOKEN": "xoxb-1234567", "SLACK_SIGNING_SECRET": "sig-secret-1",
            "SLACK_API_URL": "http://127.0.0.1:9/api/", "GITHUB_API_URL": "http://ghe/api/v3",
            "REVIEWER_SENIOR_APPROVERS": "UENV1, UENV2", "REVIEWER_REVIEW_CHANNEL": "CENV",
-           "REVIEWER_SLACK_WORKERS": "40", "REVIEWER_SLACK_MAX_FILE_BYTES": "2M"}
+           "REVIEWER_SLACK_WORKERS": "40", "REVIEWER_SLACK_MAX_FILE_BYTES": "2M",
+           "REVIEWER_SLACK_DELIVERY_RETENTION_HOURS": "6"}
     s = SlackSettings.from_env(env, config_root=tmp_path)
     assert s.senior_approvers == {"UCONF", "UENV1", "UENV2"}
     assert s.senior_group == "SCONF"
     assert s.review_channel == "CENV"
     assert s.workers == 40
     assert s.max_file_bytes == 2 * 1024 * 1024
+    assert s.delivery_retention_hours == 6
     assert s.api_url == "http://127.0.0.1:9/api/"
     assert s.github_api_url == "http://ghe/api/v3"
     assert s.config_source == str(tmp_path / ".reviewer.toml")
@@ -42,6 +44,10 @@ def test_settings_defaults_and_errors(tmp_path: Path) -> None:
     s = SlackSettings.from_env({}, config_root=tmp_path)
     assert s.api_url == "https://slack.com/api/"
     assert s.github_api_url == "https://api.github.com"
+    assert s.delivery_retention_hours == 48
+    with pytest.raises(ConfigError, match="RETENTION_HOURS: must be at least 1, got 0"):
+        SlackSettings.from_env({"REVIEWER_SLACK_DELIVERY_RETENTION_HOURS": "0"},
+                               config_root=tmp_path)
     with pytest.raises(ConfigError, match="set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET"):
         s.require()
     with pytest.raises(ConfigError, match="set SLACK_BOT_TOKEN, SLACK_APP_TOKEN"):
