@@ -23,6 +23,9 @@ from reviewer.detectors.config.cfg008_network_filter_weakened import NetworkFilt
 from reviewer.detectors.config.cfg009_unattended_os_updates import UnattendedOsUpdates
 from reviewer.detectors.config.cfg010_feature_enabled_fleet_wide import FeatureEnabledFleetWide
 from reviewer.detectors.config.cfg011_format_version_skew import FormatVersionSkew
+from reviewer.detectors.config.cfg012_shared_dependencies_together import (
+    SharedDependenciesTogether,
+)
 
 DETECTORS: Final[tuple[type[Detector[Any]], ...]] = (
     ProdFlagFlipped,
@@ -36,4 +39,5 @@ DETECTORS: Final[tuple[type[Detector[Any]], ...]] = (
     UnattendedOsUpdates,
     FeatureEnabledFleetWide,
     FormatVersionSkew,
+    SharedDependenciesTogether,
 )
