@@ -452,16 +452,21 @@ def _hunk(section: str, *lines: tuple[LineKind, str, int | None, int | None]) ->
     return Hunk(0, 0, 0, 0, section, diff_lines)
 
 
-def test_annotate_prefers_full_text_and_parses_each_side_once(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    parses: list[str] = []
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The grammar of every tree-sitter parse made during the test, in order."""
+    seen: list[str] = []
     real = treesitter.parse
 
     def counting(language: str, text: str) -> Tree:
-        parses.append(language)
+        seen.append(language)
         return real(language, text)
 
     monkeypatch.setattr(treesitter, "parse", counting)
+    return seen
+
+
+def test_annotate_prefers_full_text_and_parses_each_side_once(parses: list[str]) -> None:
     first = _hunk("class PaymentService:",
                   (" ", "        if amount <= 0:", 10, 10),
                   ("-", "            raise ValueError(amount)", 11, None),
@@ -504,15 +509,7 @@ def test_annotate_without_text_uses_fragment_then_heading() -> None:
 
 
 def test_annotate_hcl_fragment_inside_a_block_uses_heading_without_parsing(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    parses: list[str] = []
-    real = treesitter.parse
-
-    def counting(language: str, text: str) -> Tree:
-        parses.append(language)
-        return real(language, text)
-
-    monkeypatch.setattr(treesitter, "parse", counting)
+        parses: list[str]) -> None:
     inside = _hunk('resource "aws_db_instance" "main" {',
                    (" ", '  engine              = "postgres"', 6, 6),
                    ("-", "  deletion_protection = true", 7, None),
