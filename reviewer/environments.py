@@ -48,7 +48,6 @@ def _is_environment_key(key: object) -> bool:
     return str(key).lower() in _TAG_KEYS
 
 
-
 def tag_environments(tags: Any) -> frozenset[Environment]:
     """:func:`environments_in_tags` as a shared frozenset (for callers that do not modify it).
 

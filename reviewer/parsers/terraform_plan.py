@@ -253,7 +253,7 @@ class TerraformPlan:
                                                             repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        changed = tuple(rc for rc in self.resource_changes if rc.managed and not rc.is_noop)
+        changed = tuple(rc for rc in self.resource_changes if _does_something(rc))
         object.__setattr__(self, "changed", changed)
         object.__setattr__(self, "destroyed", tuple(rc for rc in changed if rc.is_delete))
         by_type: dict[str, list[ResourceChange]] = {}
@@ -265,17 +265,21 @@ class TerraformPlan:
                 group.append(rc)
         object.__setattr__(self, "_by_type", {t: tuple(g) for t, g in by_type.items()})
 
-    def of_types(self, wanted: Collection[str] | Callable[[str], bool]) -> Sequence[ResourceChange]:
+    def of_types(self, wanted: Collection[str] | Callable[[str], bool], *,
+                 changed: bool = False) -> Sequence[ResourceChange]:
         """The resource changes (any mode or action) whose type is wanted, in plan order.
 
         ``wanted`` is a collection of type names or a predicate, tested once per distinct
         type: detectors that care about a few types do not walk every change of a large plan.
+        ``changed``: only those that are also in :attr:`changed` (managed, doing something).
         """
         test = wanted if callable(wanted) else wanted.__contains__
         groups = [group for rtype, group in self._by_type.items() if test(rtype)]
         if len(groups) <= 1:
-            return groups[0] if groups else ()
-        return sorted(chain.from_iterable(groups), key=_POSITION)
+            picked: Sequence[ResourceChange] = groups[0] if groups else ()
+        else:
+            picked = sorted(chain.from_iterable(groups), key=_POSITION)
+        return [rc for rc in picked if _does_something(rc)] if changed else picked
 
     @property
     def managed_changes(self) -> tuple[ResourceChange, ...]:
@@ -286,6 +290,11 @@ class TerraformPlan:
         """One phrase saying what was analysed."""
         return (f"Terraform plan (format {self.format_version}) with "
                 f"{len(self.resource_changes)} resource changes")
+
+
+def _does_something(rc: ResourceChange) -> bool:
+    """A managed resource that the plan changes (the members of ``TerraformPlan.changed``)."""
+    return rc.managed and not rc.is_noop
 
 
 def _tuple_paths(raw: Any) -> tuple[tuple[str | int, ...], ...]:

@@ -166,4 +166,6 @@ def test_of_types_keeps_plan_order() -> None:
     assert [c.address for c in plan.of_types(lambda t: t.startswith("aws_db"))] == \
         ["aws_db_instance.d"]
     assert list(plan.of_types(("google_sql_database_instance",))) == []
+    changed = plan.of_types({"aws_s3_bucket", "aws_db_instance"}, changed=True)
+    assert [c.address for c in changed] == ["aws_s3_bucket.a", "aws_s3_bucket.b"]  # no no-op
     assert [c.position for c in plan.resource_changes] == [0, 1, 2, 3, 4]

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from operator import eq
 from typing import Any
 
-from reviewer.models import Confidence, Location, Severity
+from reviewer.detectors.base import Detector
+from reviewer.models import Confidence, Finding, Location, Severity
 from reviewer.parsers.cloudformation import ChangeSet
 from reviewer.parsers.cloudformation import ResourceChange as CfnChange
 from reviewer.parsers.kubernetes import Manifest, ManifestSet
@@ -120,6 +121,15 @@ def new_risks(after: Iterable[Risk], before: Iterable[Risk] | None) -> list[Risk
         seen.add(risk.key)
         out.append(risk)
     return out
+
+
+def risk_findings(detector: Detector[Any], subject: str, location: Location,
+                  after: Iterable[Risk], before: Iterable[Risk] | None) -> Iterator[Finding]:
+    """A finding per risk the change adds (see :func:`new_risks`), its message after
+    ``subject`` (the resource, with its separator)."""
+    for risk in new_risks(after, before):
+        yield detector.finding(f"{subject}{risk.message}", location, evidence=risk.evidence,
+                               severity=risk.severity, confidence=risk.confidence)
 
 
 # --------------------------------------------------------------------------- policies
@@ -356,9 +366,7 @@ def tf_location(plan: TerraformPlan, rc: ResourceChange) -> Location:
 def tf_changes(plan: TerraformPlan,
                wanted: Callable[[str], bool]) -> Iterator[ResourceChange]:
     """Managed resources whose type passes ``wanted`` and that exist after the change."""
-    for rc in plan.of_types(wanted):
-        if not rc.managed or rc.is_noop:
-            continue
+    for rc in plan.of_types(wanted, changed=True):
         if not rc.is_create and not rc.is_update:
             continue
         if isinstance(rc.after, dict):

@@ -15,7 +15,7 @@ from reviewer.detectors.access._common import (
     cfn_properties,
     compact,
     load_document,
-    new_risks,
+    risk_findings,
     statements,
     str_list,
     tf_before,
@@ -361,10 +361,8 @@ class IamAdminGrantAdded(Detector[TerraformPlan | ChangeSet]):
             if not after:
                 continue
             old = tf_risks(rc.type, before) if before is not None else None
-            for risk in new_risks(after, old):
-                yield self.finding(f"{rc.address} {risk.message}", tf_location(plan, rc),
-                                   evidence=risk.evidence, severity=risk.severity,
-                                   confidence=risk.confidence)
+            yield from risk_findings(self, f"{rc.address} ", tf_location(plan, rc),
+                                     after, old)
 
     def _change_set(self, cs: ChangeSet) -> Iterator[Finding]:
         for rc in cfn_changes(cs, _CFN_TYPES):
@@ -376,8 +374,6 @@ class IamAdminGrantAdded(Detector[TerraformPlan | ChangeSet]):
                 continue
             before = cfn_properties(rc, "before")
             old = cfn_risks(before) if before is not None else None
-            for risk in new_risks(after, old):
-                yield self.finding(f"{rc.logical_id} ({rc.resource_type}) {risk.message}",
-                                   cfn_location(cs, rc), evidence=risk.evidence,
-                                   severity=risk.severity, confidence=risk.confidence)
+            yield from risk_findings(self, f"{rc.logical_id} ({rc.resource_type}) ",
+                                     cfn_location(cs, rc), after, old)
 

@@ -15,9 +15,9 @@ from reviewer.detectors.access._common import (
     cfn_changes,
     cfn_location,
     cfn_properties,
-    new_risks,
     plan_accounts,
     principal_account,
+    risk_findings,
     statements,
     tf_before,
     tf_changes,
@@ -221,10 +221,8 @@ class TrustBroadened(Detector[TerraformPlan | ChangeSet]):
                 continue
             old = _trust_risks(before.get(attr), own, key_policy) if before is not None \
                 else None
-            for risk in new_risks(after, old):
-                yield self.finding(f"{rc.address}: {risk.message}", tf_location(plan, rc),
-                                   evidence=risk.evidence, severity=risk.severity,
-                                   confidence=risk.confidence)
+            yield from risk_findings(self, f"{rc.address}: ", tf_location(plan, rc),
+                                     after, old)
 
     def _change_set(self, cs: ChangeSet) -> Iterator[Finding]:
         accounts = cfn_accounts(cs)
@@ -240,7 +238,5 @@ class TrustBroadened(Detector[TerraformPlan | ChangeSet]):
             before = cfn_properties(rc, "before")
             old = _trust_risks(before.get(attr), lambda: accounts, key_policy) \
                 if before is not None else None
-            for risk in new_risks(after, old):
-                yield self.finding(f"{rc.logical_id} ({rc.resource_type}): {risk.message}",
-                                   cfn_location(cs, rc), evidence=risk.evidence,
-                                   severity=risk.severity, confidence=risk.confidence)
+            yield from risk_findings(self, f"{rc.logical_id} ({rc.resource_type}): ",
+                                     cfn_location(cs, rc), after, old)

@@ -140,9 +140,7 @@ class AuthoritativeIamStrip(Detector[TerraformPlan]):
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
         teardown: set[str] | None = None
-        for rc in doc.of_types(_wanted):
-            if not rc.managed or rc.is_noop:
-                continue
+        for rc in doc.of_types(_wanted, changed=True):
             if not (rc.is_create or rc.is_delete or rc.is_update):
                 continue
             before = rc.before if isinstance(rc.before, dict) else {}

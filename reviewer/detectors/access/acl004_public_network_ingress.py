@@ -18,7 +18,7 @@ from reviewer.detectors.access._common import (
     is_false,
     is_true,
     k8s_location,
-    new_risks,
+    risk_findings,
     str_list,
     tf_before,
     tf_changes,
@@ -441,10 +441,8 @@ class PublicNetworkIngress(Detector[TerraformPlan | ChangeSet | ManifestSet]):
             if not after:
                 continue
             old = tf_risks(rc.type, before, False) if before is not None else None
-            for risk in new_risks(after, old):
-                yield self.finding(f"{rc.address} {risk.message}", tf_location(plan, rc),
-                                   evidence=risk.evidence, severity=risk.severity,
-                                   confidence=risk.confidence)
+            yield from risk_findings(self, f"{rc.address} ", tf_location(plan, rc),
+                                     after, old)
 
     def _change_set(self, cs: ChangeSet) -> Iterator[Finding]:
         for rc in cfn_changes(cs, _CFN_TYPES):
@@ -459,10 +457,8 @@ class PublicNetworkIngress(Detector[TerraformPlan | ChangeSet | ManifestSet]):
             if not after:
                 continue
             old = cfn_risks(rc.resource_type, before) if before is not None else None
-            for risk in new_risks(after, old):
-                yield self.finding(f"{rc.logical_id} ({rc.resource_type}) {risk.message}",
-                                   cfn_location(cs, rc), evidence=risk.evidence,
-                                   severity=risk.severity, confidence=risk.confidence)
+            yield from risk_findings(self, f"{rc.logical_id} ({rc.resource_type}) ",
+                                     cfn_location(cs, rc), after, old)
 
     def _manifests(self, doc: ManifestSet) -> Iterator[Finding]:
         changes = ManifestChanges(doc)

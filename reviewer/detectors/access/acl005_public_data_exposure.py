@@ -19,7 +19,7 @@ from reviewer.detectors.access._common import (
     is_false,
     is_true,
     load_document,
-    new_risks,
+    risk_findings,
     statements,
     str_list,
     tf_before,
@@ -304,9 +304,7 @@ class PublicDataExposure(Detector[TerraformPlan | ChangeSet]):
     def _plan(self, plan: TerraformPlan) -> Iterator[Finding]:
         websites: set[str] | None = None
         deleted_buckets: set[str] | None = None
-        for rc in plan.of_types(_wanted):
-            if not rc.managed or rc.is_noop:
-                continue
+        for rc in plan.of_types(_wanted, changed=True):
             if rc.is_pure_delete:
                 if rc.type not in _BPA_TYPES:
                     continue
@@ -329,10 +327,8 @@ class PublicDataExposure(Detector[TerraformPlan | ChangeSet]):
             if not after:
                 continue
             old = self._risks(rc.type, before, False, website) if before is not None else None
-            for risk in new_risks(after, old):
-                yield self.finding(f"{rc.address} {risk.message}", tf_location(plan, rc),
-                                   evidence=risk.evidence, severity=risk.severity,
-                                   confidence=risk.confidence)
+            yield from risk_findings(self, f"{rc.address} ", tf_location(plan, rc),
+                                     after, old)
 
     @staticmethod
     def _risks(rtype: str, attrs: dict[str, Any], created: bool, website: bool) -> list[Risk]:
@@ -373,10 +369,8 @@ class PublicDataExposure(Detector[TerraformPlan | ChangeSet]):
                 continue
             before = cfn_properties(rc, "before")
             old = _cfn_risks(rc.resource_type, before) if before is not None else None
-            for risk in new_risks(after, old):
-                yield self.finding(f"{rc.logical_id} ({rc.resource_type}) {risk.message}",
-                                   cfn_location(cs, rc), evidence=risk.evidence,
-                                   severity=risk.severity, confidence=risk.confidence)
+            yield from risk_findings(self, f"{rc.logical_id} ({rc.resource_type}) ",
+                                     cfn_location(cs, rc), after, old)
 
 
 def _cfn_risks(rtype: str, props: dict[str, Any]) -> list[Risk]:

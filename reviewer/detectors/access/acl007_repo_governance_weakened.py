@@ -318,10 +318,8 @@ class RepoGovernanceWeakened(Detector[TerraformPlan | HclFile]):
 
     def _plan(self, plan: TerraformPlan) -> Iterator[Finding]:
         retired: set[str] | None = None
-        for rc in plan.of_types(CHECKS):
-            checks = CHECKS.get(rc.type)
-            if checks is None or rc.mode == "data" or rc.is_noop:
-                continue
+        for rc in plan.of_types(CHECKS, changed=True):
+            checks = CHECKS[rc.type]
             before = rc.before if isinstance(rc.before, dict) else None
             if before is None:
                 continue  # a new protection is not a weakening

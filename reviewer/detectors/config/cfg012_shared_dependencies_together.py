@@ -38,13 +38,8 @@ def dependency_of(path: str) -> str | None:
 
 
 def _first_changed_line(change: FileChange) -> int | None:
-    for hunk in change.hunks:
-        for line in hunk.lines:
-            if line.kind == "+":
-                return line.new_lineno
-            if line.kind == "-":
-                return line.old_lineno
-    return None
+    return next((line for hunk in change.hunks
+                 if (line := hunk.first_changed_line) is not None), None)
 
 
 class SharedDependenciesTogether(Detector[DiffDocument]):

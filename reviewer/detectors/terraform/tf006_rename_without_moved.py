@@ -129,7 +129,7 @@ class RenameWithoutMoved(Detector[TerraformPlan]):
         deletes: dict[str, list[ResourceChange]] = defaultdict(list)
         creates: dict[str, list[ResourceChange]] = defaultdict(list)
         for rc in doc.changed:
-            if not rc.managed or rc.deposed:
+            if rc.deposed:
                 continue
             if rc.is_pure_delete:
                 deletes[rc.type].append(rc)

@@ -38,9 +38,9 @@ _TOPS = frozenset(_BY_TOP)
 
 
 def _relevant(rc: ResourceChange) -> tuple[_Rule, ...]:
-    """Protection attributes present in this change (cheap pre-check, most have none)."""
+    """Protection attributes present in a change of ``plan.changed`` (most have none)."""
     after = rc.after
-    if not rc.managed or rc.is_noop or not isinstance(after, dict):
+    if not isinstance(after, dict):
         return ()
     keys = _TOPS.intersection(after)
     if isinstance(rc.after_unknown, dict):

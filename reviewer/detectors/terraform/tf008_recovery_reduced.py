@@ -311,7 +311,7 @@ class RecoveryReduced(Detector[TerraformPlan]):
         new_buckets = {str(side(rc, "after").get("bucket"))
                        for rc in doc.of_types(("aws_s3_bucket",)) if rc.managed and rc.is_create}
         for rc in doc.changed:
-            if not rc.managed or rc.is_noop or not isinstance(rc.after, dict):
+            if not isinstance(rc.after, dict):
                 continue
             if not isinstance(rc.before, dict):
                 yield from self._created(doc, rc, new_buckets)

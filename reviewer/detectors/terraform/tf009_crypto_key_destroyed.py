@@ -95,9 +95,7 @@ class CryptoKeyDestroyed(Detector[TerraformPlan]):
     )
 
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
-        for rc in doc.of_types(CRYPTO_KEY_TYPES):
-            if not rc.managed or rc.is_noop:
-                continue
+        for rc in doc.of_types(CRYPTO_KEY_TYPES, changed=True):
             if rc.is_delete:
                 if not skip_destroy(rc):
                     yield self._destroyed(doc, rc)

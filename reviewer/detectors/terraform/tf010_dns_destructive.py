@@ -139,9 +139,7 @@ class DnsDestructive(Detector[TerraformPlan]):
     def detect(self, doc: TerraformPlan) -> Iterator[Finding]:
         created: dict[tuple[str, str, str, str], list[str | None]] = {}
         records: list[ResourceChange] = []
-        for rc in doc.of_types(_DNS_TYPES):
-            if not rc.managed or rc.is_noop:
-                continue
+        for rc in doc.of_types(_DNS_TYPES, changed=True):
             if rc.type in DNS_ZONE_TYPES:
                 yield from self._zone(doc, rc)
             elif rc.type in DNS_RECORD_TYPES:
